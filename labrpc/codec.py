@@ -1,0 +1,200 @@
+"""The lab codec (our labgob): values to bytes and back, for every RPC and for persistence.
+
+    encode(obj) -> bytes      raises EncodeError naming the field path of anything that is not data
+    decode(data) -> obj       a deep copy: shares no reference with the encoded object
+    register(cls) -> name     allow decoding instances of cls before any was encoded (e.g. after a restart
+                              of the interpreter); classes are registered automatically when encoded
+
+Data is: None, bool, int, float, complex, str, bytes, bytearray, list, tuple, dict, set, frozenset, range,
+enums, named tuples, dataclasses and plain objects whose attributes are data. Not data: functions, classes,
+coroutines, tasks, futures, locks, queues, files, sockets, modules, and labrpc's runtime objects (Network,
+ClientEnd, Server, Peer): they live in one peer's memory and cannot cross a network.
+
+Built on pickle for speed, with two guards. Encoding routes every object that is not a builtin container
+through `_Pickler.reducer_override`, which accepts only data. Decoding loads nothing but the rebuild helpers
+below, a few safe builtins, and classes the encoder accepted, and rebuilds objects without calling their
+__init__ / __setstate__: decoding never runs code chosen by the bytes.
+"""
+
+from __future__ import annotations
+
+import builtins
+import enum
+import io
+import pickle
+import types
+
+from labrpc.errors import DecodeError, EncodeError
+
+_PROTOCOL = 5
+_SAFE_BUILTINS = {"complex", "range", "slice", "set", "frozenset", "bytearray"}
+_REFUSED_MODULES = ("asyncio", "_asyncio", "threading", "_thread", "socket", "io", "_io", "selectors", "concurrent",
+                    "multiprocessing", "logging", "contextvars", "weakref", "ssl", "subprocess", "queue",
+                    "labrpc.network", "labrpc.sim")
+_CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, types.BuiltinMethodType,
+               types.LambdaType, types.ModuleType, types.CodeType, types.FrameType, types.GeneratorType,
+               types.CoroutineType, types.AsyncGeneratorType, types.TracebackType, type(len.__call__),
+               staticmethod, classmethod, property)
+_SAFE_BUILTIN_TYPES = (complex, range, slice, set, frozenset, bytearray)
+# Classes travel by name. Decoding happens in the process that encoded (a deep copy, the persister of a peer
+# that restarts), so a name always finds its class here; a local class defined again replaces the old one.
+_registered: dict[str, type] = {}
+
+
+def register(cls: type) -> str:
+    name = f"{cls.__module__}:{cls.__qualname__}"
+    _registered[name] = cls
+    return name
+
+
+def _class_named(name: str) -> type:
+    if name not in _registered:
+        raise DecodeError(f"refusing to load class {name}: only data classes encoded in this process (or passed "
+                          f"to labrpc.register) can be decoded")
+    return _registered[name]
+
+
+def _rebuild_tuple(class_name: str, items: tuple):
+    return tuple.__new__(_class_named(class_name), items)
+
+
+def _rebuild(class_name: str, state: dict | None, slots: dict | None):
+    obj = object.__new__(_class_named(class_name))
+    if state:
+        obj.__dict__.update(state)
+    for name, value in (slots or {}).items():
+        object.__setattr__(obj, name, value)   # also works for frozen dataclasses
+    return obj
+
+
+def _enum_member(class_name: str, name: str):
+    return _class_named(class_name)[name]
+
+
+_HELPER_FUNCTIONS = (_rebuild, _enum_member, _rebuild_tuple)
+_HELPERS = {("labrpc.codec", f.__name__): f for f in _HELPER_FUNCTIONS}
+
+
+def _refusal(obj) -> str | None:
+    """Why obj is not data, or None if it may be encoded."""
+    if isinstance(obj, _CODE_TYPES) or callable(obj) and not isinstance(obj, type) and not hasattr(obj, "__dict__"):
+        kind = {types.CoroutineType: "a coroutine (did you forget an await?)",
+                types.GeneratorType: "a generator", types.ModuleType: "a module"}.get(type(obj))
+        return f"cannot encode {kind or 'a ' + type(obj).__name__} (send data, not code)"
+    cls = obj if isinstance(obj, type) else type(obj)
+    module = cls.__module__ or ""
+    if any(module == m or module.startswith(m + ".") for m in _REFUSED_MODULES) or isinstance(obj, io.IOBase):
+        return (f"cannot encode a {cls.__name__} ({module}): it belongs to one peer's memory and cannot cross "
+                f"the network or go into the persister; send plain values instead")
+    if isinstance(obj, type):
+        return f"cannot encode the class {cls.__name__} itself (send an instance, or a name)"
+    if "__reduce__" in vars(cls) or "__reduce_ex__" in vars(cls):
+        if not isinstance(obj, enum.Enum):
+            return f"cannot encode a {cls.__name__}: it customises pickling; use a dataclass or plain object"
+    return None
+
+
+def _state_of(obj) -> tuple[dict | None, dict | None]:
+    slots = {}
+    for klass in type(obj).__mro__:
+        for name in klass.__dict__.get("__slots__", ()):
+            if name not in ("__dict__", "__weakref__") and hasattr(obj, name):
+                slots[name] = getattr(obj, name)
+    return getattr(obj, "__dict__", None), slots or None
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        kind = type(obj)
+        if kind in _SAFE_BUILTIN_TYPES or (kind is type and obj in _SAFE_BUILTIN_TYPES) \
+                or (kind is types.FunctionType and obj in _HELPER_FUNCTIONS):
+            return NotImplemented                       # pickle's own reduction of these is safe
+        reason = _refusal(obj)
+        if reason is not None:
+            raise EncodeError(reason)
+        name = register(type(obj))
+        if isinstance(obj, enum.Enum):
+            return _enum_member, (name, obj.name)
+        if isinstance(obj, tuple):                      # named tuples
+            return _rebuild_tuple, (name, tuple(obj))
+        if isinstance(obj, (list, dict, set, frozenset, int, float, str, bytes)):
+            raise EncodeError(f"cannot encode a {type(obj).__name__}: a subclass of {type(obj).__mro__[1].__name__}"
+                              f"; convert it to a plain {type(obj).__mro__[1].__name__} first")
+        state, slots = _state_of(obj)
+        return _rebuild, (name, state, slots)
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        if (module, name) in _HELPERS:
+            return _HELPERS[(module, name)]
+        if module == "builtins" and name in _SAFE_BUILTINS:
+            return getattr(builtins, name)
+        raise DecodeError(f"refusing to load {module}.{name}: only data classes that were encoded in this "
+                          f"process (or passed to labrpc.register) can be decoded")
+
+
+def encode(obj) -> bytes:
+    buffer = io.BytesIO()
+    try:
+        _Pickler(buffer, _PROTOCOL).dump(obj)
+    except EncodeError:
+        raise EncodeError(_find_bad_field(obj)) from None
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
+        raise EncodeError(f"{_find_bad_field(obj, str(exc))}") from None
+    return buffer.getvalue()
+
+
+def decode(data: bytes):
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise DecodeError(f"decode() needs bytes, got {type(data).__name__}")
+    try:
+        return _Unpickler(io.BytesIO(data)).load()
+    except DecodeError:
+        raise
+    except Exception as exc:
+        raise DecodeError(f"cannot decode {len(data)} bytes: {exc}") from None
+
+
+def _find_bad_field(root, fallback: str = "cannot encode") -> str:
+    """Walk the value again, in plain Python, to name the first field that is not data."""
+    seen: set[int] = set()
+
+    def walk(obj, path):
+        if obj is None or type(obj) in (bool, int, float, str, bytes, complex, range, slice, bytearray):
+            return None
+        if id(obj) in seen:
+            return None
+        seen.add(id(obj))
+        if type(obj) in (list, tuple):
+            items = enumerate(obj)
+        elif type(obj) is dict:
+            for key, value in obj.items():
+                found = walk(key, f"{path}{{key {key!r}}}") or walk(value, f"{path}[{key!r}]")
+                if found:
+                    return found
+            return None
+        elif type(obj) in (set, frozenset):
+            items = ((f"<element>", v) for v in obj)
+        else:
+            reason = _refusal(obj)
+            if reason is not None:
+                return f"{path}: {reason}"
+            if isinstance(obj, enum.Enum):
+                return None
+            if isinstance(obj, (tuple, list)):
+                items = enumerate(obj)
+            else:
+                state, slots = _state_of(obj)
+                for name, value in {**(state or {}), **(slots or {})}.items():
+                    found = walk(value, f"{path}.{name}")
+                    if found:
+                        return found
+                return None
+        for index, value in items:
+            found = walk(value, f"{path}[{index}]")
+            if found:
+                return found
+        return None
+
+    return walk(root, type(root).__name__) or f"{type(root).__name__}: {fallback}"

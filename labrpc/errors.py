@@ -1,0 +1,45 @@
+"""Errors of the simulated world. Each message says who (peer), when (virtual time) and what to do instead.
+
+    SimulationError      base class: the run cannot go on
+      DeadlockError      no task can ever run again
+      BusyLoopError      a task held the loop too long without yielding
+      TimeLimitExceeded  the run's virtual (or real) time limit passed
+      MisuseError        the code broke a rule of the simulation (time.sleep, threads, no running world...)
+      TaskCrashed        an exception escaped a task (student code, an RPC handler) and nobody handled it
+    EncodeError          a value cannot go over the wire or into the persister (names the field path)
+    DecodeError          bytes that the codec will not turn back into objects
+"""
+
+
+class SimulationError(Exception):
+    def __init__(self, message: str, cause: BaseException | None = None):
+        super().__init__(message)
+        self.cause = cause
+
+
+class DeadlockError(SimulationError):
+    pass
+
+
+class BusyLoopError(SimulationError):
+    pass
+
+
+class TimeLimitExceeded(SimulationError):
+    pass
+
+
+class MisuseError(SimulationError):
+    pass
+
+
+class TaskCrashed(SimulationError):
+    pass
+
+
+class EncodeError(TypeError):
+    pass
+
+
+class DecodeError(ValueError):
+    pass

@@ -1,0 +1,254 @@
+"""The fake network of the labs: Go labrpc's behaviour, on the simulation's clock and seed.
+
+    net = Network()                       create inside labrpc.run(...); reliable, short delays at first
+    end = net.make_end(name)              a client end: starts disabled and unconnected
+    net.add_server(name, server)          (re)place the server called name
+    net.delete_server(name)               the server is gone: calls to it fail
+    net.connect(endname, servername)      where the end's calls go
+    net.enable(endname, enabled)          a disabled end's calls fail, as if the wire were cut
+    net.reliable(yes)                     no: 0-26 ms delay, 10 % of requests and 10 % of replies lost
+    net.long_reordering(yes)              2/3 of replies held back 200-2199 ms
+    net.long_delays(yes)                  a failed call takes 0-6999 ms to fail instead of 0-99 ms
+    net.get_count(servername)             RPCs delivered to that server object
+    net.get_total_count()                 every call made; net.get_total_bytes(): request + delivered reply bytes
+    net.cleanup()                         later calls fail at once
+
+    srv = Server(peer=None)               handlers run as this peer (default: the peer active at creation)
+    srv.add_service(Service(obj))         service name = type(obj).__name__; handlers = its public methods
+                                          taking one argument (args) and returning the reply (def or async def)
+    reply = await end.call("Raft.request_vote", args)   a deep copy of the reply, or None if the call failed
+
+A handler that is still running when its server dies (deleted, replaced, disconnected, or its peer killed)
+has its reply thrown away: the caller gets None within 100 ms (virtual) of the death, as in Go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+
+from labrpc.codec import EncodeError, decode, encode
+from labrpc.errors import MisuseError, TaskCrashed
+from labrpc.sim import Peer, current_peer, current_simulation, where
+
+DEATH_CHECK_INTERVAL = 0.100   # how often a caller waiting on a slow handler checks that its server lives
+
+
+class Service:
+    def __init__(self, obj, name: str | None = None):
+        self.name = name or type(obj).__name__
+        self.methods = {}
+        for attr in dir(type(obj)):
+            if attr.startswith("_"):
+                continue
+            method = getattr(obj, attr, None)
+            if callable(method) and _takes_one_argument(method):
+                self.methods[attr] = method
+
+
+def _takes_one_argument(method) -> bool:
+    try:
+        params = list(inspect.signature(method).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) == 1 and all(p.default is p.empty for p in positional)
+
+
+class Server:
+    def __init__(self, peer: Peer | None = None):
+        self.peer = peer if peer is not None else current_peer()
+        self.services: dict[str, Service] = {}
+        self.count = 0   # RPCs dispatched to this object; a restarted server is a new object and starts at 0
+
+    def add_service(self, service: Service) -> None:
+        self.services[service.name] = service
+
+    def _lookup(self, svc_meth: str):
+        service_name, _, method_name = svc_meth.rpartition(".")
+        service = self.services.get(service_name)
+        if service is None:
+            raise MisuseError(f"{where()}: call to {svc_meth!r}: unknown service {service_name!r}; this server "
+                              f"has services {sorted(self.services)} (call 'Service.method')")
+        method = service.methods.get(method_name)
+        if method is None:
+            raise MisuseError(f"{where()}: call to {svc_meth!r}: unknown method {method_name!r} of "
+                              f"{service_name}; its RPC handlers are {sorted(service.methods)}")
+        return method
+
+
+class ClientEnd:
+    def __init__(self, net: Network, name):
+        self._net = net
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ClientEnd({self.name!r})"
+
+    async def call(self, svc_meth: str, args):
+        net = self._net
+        if net._done:
+            return None
+        try:
+            request = encode(args)
+        except EncodeError as exc:
+            raise _fail(EncodeError(f"{where()}: arguments of {svc_meth}: {exc}")) from None
+        return await net._carry(self.name, svc_meth, request)
+
+
+class Network:
+    def __init__(self):
+        self._sim = current_simulation()
+        self._rand = self._sim.random_stream("network")
+        self._reliable, self._long_delays, self._long_reordering = True, False, False
+        self._ends: dict = {}
+        self._enabled: dict = {}
+        self._servers: dict = {}
+        self._connections: dict = {}
+        self._done = False
+        self._count = 0
+        self._bytes = 0
+
+    # --- configuration, as in Go
+    def reliable(self, yes: bool) -> None:
+        self._reliable = bool(yes)
+
+    def long_reordering(self, yes: bool) -> None:
+        self._long_reordering = bool(yes)
+
+    def long_delays(self, yes: bool) -> None:
+        self._long_delays = bool(yes)
+
+    def make_end(self, name) -> ClientEnd:
+        if name in self._ends:
+            raise MisuseError(f"make_end: {name!r} already exists")
+        end = self._ends[name] = ClientEnd(self, name)
+        self._enabled[name] = False
+        self._connections[name] = None
+        return end
+
+    def add_server(self, name, server: Server) -> None:
+        self._servers[name] = server
+
+    def delete_server(self, name) -> None:
+        self._servers[name] = None
+
+    def connect(self, endname, servername) -> None:
+        self._check_end(endname, "connect")
+        self._connections[endname] = servername
+
+    def enable(self, endname, enabled: bool) -> None:
+        self._check_end(endname, "enable")
+        self._enabled[endname] = bool(enabled)
+
+    def get_count(self, servername) -> int:
+        server = self._servers.get(servername)
+        if server is None:
+            raise MisuseError(f"get_count({servername!r}): no such server (never added, or deleted)")
+        return server.count
+
+    def get_total_count(self) -> int:
+        return self._count
+
+    def get_total_bytes(self) -> int:
+        return self._bytes
+
+    def cleanup(self) -> None:
+        self._done = True
+
+    def _check_end(self, endname, what: str) -> None:
+        if endname not in self._ends:
+            raise MisuseError(f"{what}({endname!r}): no such end; create it with make_end first")
+
+    # --- one call's journey
+    async def _carry(self, endname, svc_meth: str, request: bytes):
+        # What the call sees of the network is fixed when it starts: enabling the end later does not revive it.
+        self._count += 1
+        self._bytes += len(request)
+        enabled = self._enabled[endname]
+        servername = self._connections[endname]
+        server = self._servers.get(servername) if servername is not None else None
+        reliable, long_reordering, rand, sim = self._reliable, self._long_reordering, self._rand, self._sim
+        sim.record("send", endname, svc_meth, servername)
+        if not (enabled and server is not None):
+            # No reply ever comes: the caller times out after a while.
+            delay = rand.randrange(7000) if self._long_delays else rand.randrange(100)
+            sim.record("unreachable", endname, delay)
+            await asyncio.sleep(delay / 1000)
+            return None
+        if reliable:
+            await asyncio.sleep(0)   # an RPC always gives other tasks a turn, like a goroutine switch in Go
+        else:
+            delay = rand.randrange(27)
+            sim.record("delay", endname, delay)
+            await asyncio.sleep(delay / 1000)
+            if rand.randrange(1000) < 100:
+                sim.record("drop-request", endname)
+                return None
+        finished, reply = await self._dispatch(server, endname, servername, svc_meth, request)
+        if not finished or self._is_dead(endname, servername, server):
+            sim.record("lost-to-death", endname)
+            return None
+        if not reliable and rand.randrange(1000) < 100:
+            sim.record("drop-reply", endname)
+            return None
+        if long_reordering and rand.randrange(900) < 600:
+            delay = 200 + rand.randrange(1 + rand.randrange(2000))
+            sim.record("reorder", endname, delay)
+            await asyncio.sleep(delay / 1000)
+        self._bytes += len(reply)
+        sim.record("reply", endname, len(reply))
+        return decode(reply)
+
+    def _is_dead(self, endname, servername, server: Server) -> bool:
+        return (not self._enabled[endname] or self._servers.get(servername) is not server
+                or (server.peer is not None and not server.peer.alive))
+
+    async def _dispatch(self, server: Server, endname, servername, svc_meth: str, request: bytes):
+        """Run the handler as the server's peer. Returns (finished, encoded reply)."""
+        server.count += 1
+        try:
+            handler = server._lookup(svc_meth)
+        except MisuseError as exc:
+            raise _fail(exc) from None
+        args = decode(request)
+        peer = server.peer
+        if peer is not None and not peer.alive:
+            return False, b""
+        as_peer = peer.active() if peer is not None else contextlib.nullcontext()
+        try:
+            with as_peer:
+                reply = handler(args)
+                if inspect.isawaitable(reply):   # an async handler runs as a task of the server's peer
+                    reply = asyncio.ensure_future(reply)
+            if isinstance(reply, asyncio.Future):
+                task = reply
+                while not task.done():
+                    await asyncio.wait((task,), timeout=DEATH_CHECK_INTERVAL)
+                    if not task.done() and self._is_dead(endname, servername, server):
+                        task.add_done_callback(_retrieve)   # it may finish later; nobody wants its reply
+                        return False, b""
+                if task.cancelled():
+                    return False, b""
+                reply = task.result()
+        except Exception as exc:
+            raise _fail(TaskCrashed(f"{peer.name if peer else 'server'} at {self._sim.now():.3f} s: handler "
+                                    f"{svc_meth} raised {type(exc).__name__}: {exc}", cause=exc)) from exc
+        try:
+            return True, encode(reply)
+        except EncodeError as exc:
+            raise _fail(EncodeError(f"{peer.name if peer else 'server'} at {self._sim.now():.3f} s: reply of "
+                                    f"{svc_meth}: {exc}")) from None
+
+
+def _retrieve(task: asyncio.Task) -> None:
+    if not task.cancelled():
+        task.exception()
+
+
+def _fail(error: Exception) -> Exception:
+    """Errors in how the network is used end the run, even if the student's code catches them."""
+    sim = current_simulation()
+    sim.fail(error if isinstance(error, TaskCrashed | MisuseError) else TaskCrashed(str(error), cause=error))
+    return error
