@@ -103,25 +103,48 @@ def _state_of(obj) -> tuple[dict | None, dict | None]:
     return getattr(obj, "__dict__", None), slots or None
 
 
+_plans: dict[type, tuple] = {}   # per class, decided once: how its instances are encoded (or why they are not)
+
+
+def _plan(obj) -> tuple:
+    kind = type(obj)
+    plan = _plans.get(kind)
+    if plan is not None:
+        return plan
+    if kind in _SAFE_BUILTIN_TYPES or (kind is type and obj in _SAFE_BUILTIN_TYPES) \
+            or (kind is types.FunctionType and obj in _HELPER_FUNCTIONS):
+        return ("native",)                              # pickle's own reduction of these is safe
+    reason = _refusal(obj)
+    if reason is not None:
+        plan = ("refuse", reason)
+    elif isinstance(obj, enum.Enum):
+        plan = ("enum", register(kind))
+    elif isinstance(obj, tuple):                        # named tuples
+        plan = ("tuple", register(kind))
+    elif isinstance(obj, (list, dict, set, frozenset, int, float, str, bytes)):
+        base = kind.__mro__[1].__name__
+        plan = ("refuse", f"cannot encode a {kind.__name__}: a subclass of {base}; convert it to a plain {base} first")
+    else:
+        plan = ("object", register(kind))
+    if not isinstance(obj, (type, types.FunctionType)):   # for these the verdict depends on the object itself
+        _plans[kind] = plan
+    return plan
+
+
 class _Pickler(pickle.Pickler):
     def reducer_override(self, obj):
-        kind = type(obj)
-        if kind in _SAFE_BUILTIN_TYPES or (kind is type and obj in _SAFE_BUILTIN_TYPES) \
-                or (kind is types.FunctionType and obj in _HELPER_FUNCTIONS):
-            return NotImplemented                       # pickle's own reduction of these is safe
-        reason = _refusal(obj)
-        if reason is not None:
-            raise EncodeError(reason)
-        name = register(type(obj))
-        if isinstance(obj, enum.Enum):
-            return _enum_member, (name, obj.name)
-        if isinstance(obj, tuple):                      # named tuples
-            return _rebuild_tuple, (name, tuple(obj))
-        if isinstance(obj, (list, dict, set, frozenset, int, float, str, bytes)):
-            raise EncodeError(f"cannot encode a {type(obj).__name__}: a subclass of {type(obj).__mro__[1].__name__}"
-                              f"; convert it to a plain {type(obj).__mro__[1].__name__} first")
-        state, slots = _state_of(obj)
-        return _rebuild, (name, state, slots)
+        plan = _plan(obj)
+        how = plan[0]
+        if how == "object":
+            state, slots = _state_of(obj)
+            return _rebuild, (plan[1], state, slots)
+        if how == "native":
+            return NotImplemented
+        if how == "refuse":
+            raise EncodeError(plan[1])
+        if how == "enum":
+            return _enum_member, (plan[1], obj.name)
+        return _rebuild_tuple, (plan[1], tuple(obj))
 
 
 class _Unpickler(pickle.Unpickler):

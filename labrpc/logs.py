@@ -33,6 +33,8 @@ class SimContextFilter(logging.Filter):
         self.topics = {t.upper() for t in topics} if topics else None
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("asyncio") and record.levelno < logging.WARNING:
+            return False   # the loop's own chatter ("Using selector: ...") is not the student's log
         running = sim._current_sim
         peer = sim.current_peer()
         record.vtime = running.now() if running is not None else 0.0

@@ -18,6 +18,7 @@
                                           taking one argument (args) and returning the reply (def or async def)
     reply = await end.call("Raft.request_vote", args)   a deep copy of the reply, or None if the call failed
 
+Each delivered request takes RPC_LATENCY (5 ms, virtual) on the wire, on top of Go's delays.
 A handler that is still running when its server dies (deleted, replaced, disconnected, or its peer killed)
 has its reply thrown away: the caller gets None within 100 ms (virtual) of the death, as in Go.
 """
@@ -33,6 +34,13 @@ from labrpc.errors import MisuseError, TaskCrashed
 from labrpc.sim import Peer, current_peer, current_simulation, where
 
 DEATH_CHECK_INTERVAL = 0.100   # how often a caller waiting on a slow handler checks that its server lives
+# Every delivered request spends this long on the wire (virtual), before Go's delays. In Go, real CPU time passes
+# between a call and its reply; on a virtual clock computation is free, so without it a client that loops over RPCs
+# (the KV tests' clients do) could do unbounded work at one instant and the clock would never reach the test's next
+# step. One wait per call, before the handler runs, keeps an RPC to one loop turn for the caller. 5 ms makes a KV
+# op (clerk call + one AppendEntries round) take about 10 ms, near the 16 ms of Go's staff solution, so histories
+# stay Go-sized, while TestSpeed3A's 33 ms per op and Regression1's 30 ms stay well within reach.
+RPC_LATENCY = 0.005
 
 
 class Service:
@@ -178,11 +186,11 @@ class Network:
             await asyncio.sleep(delay / 1000)
             return None
         if reliable:
-            await asyncio.sleep(0)   # an RPC always gives other tasks a turn, like a goroutine switch in Go
+            await asyncio.sleep(RPC_LATENCY)
         else:
             delay = rand.randrange(27)
             sim.record("delay", endname, delay)
-            await asyncio.sleep(delay / 1000)
+            await asyncio.sleep(RPC_LATENCY + delay / 1000)
             if rand.randrange(1000) < 100:
                 sim.record("drop-request", endname)
                 return None

@@ -118,6 +118,7 @@ class Simulation:
         self._hash = hashlib.blake2b(digest_size=16)
         self._on_trace = on_trace        # called with each trace event, for the determinism check
         self.events = 0
+        self.live_tasks: set[asyncio.Task] = set()
         # Watchdog state: the loop thread stamps these on every pass through select.
         self.in_select = False
         self.last_beat = time.monotonic()
@@ -135,7 +136,7 @@ class Simulation:
 
     def record(self, *event: Any) -> None:
         """Add an event to the trace; its hash identifies the run, event for event."""
-        line = f"{self.now():.6f} " + " ".join(map(str, event))
+        line = f"{round(self.now() * 1e6)} {event!r}"   # integer microseconds: cheaper, and exact
         self._hash.update(line.encode())
         self.events += 1
         if self._on_trace is not None:
@@ -170,6 +171,9 @@ def _describe_future(fut: asyncio.Future) -> str:
     return text if len(text) < 160 else text[:157] + "..."
 
 
+REAL_POLL_EVERY = 64
+
+
 class _SimSelector(selectors.BaseSelector):
     """Wraps a real selector. On the virtual clock, a wait of `timeout` seconds moves time instead of sleeping,
     and a wait with no timeout at all means nothing can ever run again: a deadlock."""
@@ -177,6 +181,7 @@ class _SimSelector(selectors.BaseSelector):
     def __init__(self, sim: Simulation):
         self._real = selectors.DefaultSelector()
         self._sim = sim
+        self._turns = 0
 
     def register(self, fileobj, events, data=None):
         return self._real.register(fileobj, events, data)
@@ -214,7 +219,10 @@ class _SimSelector(selectors.BaseSelector):
             finally:
                 sim.in_select = False
                 sim.last_beat = time.monotonic()
-        events = self._real.select(0)
+        # Real I/O (only the loop's self-pipe, for wake-ups from the watchdog) is polled now and then, not on
+        # every turn: a poll costs more than a whole simulated RPC.
+        self._turns += 1
+        events = [] if self._turns % REAL_POLL_EVERY else self._real.select(0)
         if events or timeout == 0:
             return events
         if timeout is None:
@@ -268,20 +276,30 @@ def _task_factory(loop, coro, **kwargs):
     peer = task.peer = context.get(_current_peer) if context is not None else _current_peer.get()
     if peer is not None:
         peer._adopt(task)
-    task.add_done_callback(_notice_crash)
+    # asyncio holds tasks only weakly: one waiting on a future nobody else references would be collected
+    # mid-run, at a moment that depends on the garbage collector. The world holds them until they end.
+    loop._sim.live_tasks.add(task)
+    task.add_done_callback(_task_done)
     return task
 
 
-def _notice_crash(task: asyncio.Task) -> None:
+UNRETRIEVED_TURNS = 3   # turns an awaiter gets to collect a task's exception (asyncio.wait needs two)
+
+
+def _task_done(task: asyncio.Task) -> None:
     """An exception that escapes a task and that nobody retrieves is a bug (Go would panic): fail the run.
-    Checked one turn later, so code that awaits the task gets to handle it first."""
+    Checked a few turns later, so code that awaits the task gets to handle it first."""
+    task.get_loop()._sim.live_tasks.discard(task)
     if getattr(task, "_log_traceback", False):   # finished with an exception not yet retrieved
-        task.get_loop().call_soon(_fail_if_unretrieved, task)
+        task.get_loop().call_soon(_fail_if_unretrieved, task, UNRETRIEVED_TURNS - 1)
 
 
-def _fail_if_unretrieved(task: asyncio.Task) -> None:
+def _fail_if_unretrieved(task: asyncio.Task, turns_left: int) -> None:
     sim = _current_sim
     if sim is None or not getattr(task, "_log_traceback", False):
+        return
+    if turns_left > 0:
+        task.get_loop().call_soon(_fail_if_unretrieved, task, turns_left - 1)
         return
     exc = task.exception()   # marks it retrieved: asyncio will not log it a second time
     peer = _peer_of(task)
@@ -303,6 +321,15 @@ def _forbidden_sleep(seconds: float) -> None:
 _real_sleep = time.sleep
 
 
+def _tasks_from_another_thread(sim: Simulation) -> str:
+    for _ in range(5):   # the loop thread may change the set of tasks while we read it: try again
+        try:
+            return sim.describe_tasks()
+        except RuntimeError:
+            continue
+    return "  (the task list kept changing)"
+
+
 def _watchdog(sim: Simulation, stop: threading.Event, busy_limit: float | None, real_limit: float | None):
     """Real-time guard: a task that holds the loop for busy_limit seconds without yielding is interrupted
     (an exception raised inside it), and so is a run that outlives real_limit."""
@@ -312,7 +339,7 @@ def _watchdog(sim: Simulation, stop: threading.Event, busy_limit: float | None, 
         error = None
         if real_limit is not None and now - started > real_limit:
             error = TimeLimitExceeded(f"real time limit of {real_limit:g} s reached at virtual time "
-                                      f"{sim.now():.3f} s")
+                                      f"{sim.now():.3f} s; still running:\n{_tasks_from_another_thread(sim)}")
         elif busy_limit is not None and not sim.in_select and now - sim.last_beat > busy_limit:
             task = asyncio.tasks._current_tasks.get(sim.loop)
             peer = _peer_of(task)
