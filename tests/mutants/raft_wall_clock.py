@@ -1,0 +1,15 @@
+"""Nondeterministic variant: the election timeout reads the wall clock, so two runs of one seed part ways.
+`raftlab test --check-determinism` must flag it (tests/test_runner_cli.py)."""
+
+import time
+
+from raft import Raft
+
+
+class WallClockRaft(Raft):
+    def _election_timeout(self) -> float:
+        low, high = self.ELECTION_TIMEOUT
+        return low + (time.time_ns() // 1000 % 1000) / 1000 * (high - low)
+
+
+make = WallClockRaft.make
