@@ -1,0 +1,140 @@
+"""Which Raft / KV implementation a test run uses.
+
+    load_impl(spec=None) -> Impl
+        None         the reference packages `raft` and `kvraft` shipped with raftlab
+        "DIR"        an existing directory holding `raft/` (and, for lab 3, `kvraft/`): DIR goes first on sys.path
+                     so that the student's kvraft imports the student's raft, as in Go
+        "a.b.c"      a dotted module name (a mutant): used as the raft implementation if it has `make`, as the
+                     kvraft one if it has `start_kv_server`; the reference for whatever it does not provide
+        an Impl      returned as is
+    impl.raft, impl.kvraft       the modules, imported on first use (a raft-only directory is fine for lab 2)
+    impl.spec, impl.label        what was asked for; a short description for messages
+    ImplError                    a clear message: missing directory, missing package, missing make()...
+
+One process imports one `raft` at a time: switching implementation purges the cached `raft*` / `kvraft*`
+modules, and removes from sys.path the directories this module put there.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import traceback
+from types import ModuleType
+
+# The reference packages live next to the tester package (in the source tree and when installed).
+REFERENCE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_PACKAGES = ("raft", "kvraft")
+_REQUIRED = {"raft": "make", "kvraft": "start_kv_server"}
+_inserted_paths: list[str] = []   # the directories we put on sys.path, so the next switch can take them off
+
+
+class ImplError(Exception):
+    """The implementation to test cannot be found or imported."""
+
+
+class Impl:
+    def __init__(self, spec: str | None, root: str | None = None, modules: dict[str, ModuleType] | None = None):
+        self.spec = spec
+        self._root = root                       # the directory whose raft/ and kvraft/ we import
+        self._modules = dict(modules or {})     # imported (or given) implementations, by package name
+
+    @property
+    def label(self) -> str:
+        return "reference" if self.spec is None else str(self.spec)
+
+    @property
+    def raft(self) -> ModuleType:
+        return self._get("raft")
+
+    @property
+    def kvraft(self) -> ModuleType:
+        return self._get("kvraft")
+
+    def _get(self, package: str) -> ModuleType:
+        if package not in self._modules:
+            self._modules[package] = _import_package(package, self._root, self.label)
+        return self._modules[package]
+
+
+def load_impl(spec=None) -> Impl:
+    if isinstance(spec, Impl):
+        return spec
+    if spec is None:
+        return Impl(None, REFERENCE_ROOT)
+    spec = str(spec)
+    if os.path.isdir(spec):
+        root = os.path.abspath(spec)
+        if not any(_package_exists(root, p) for p in _PACKAGES):
+            raise ImplError(f"--impl {spec}: {root} holds neither raft/ nor kvraft/ (expected {root}/raft/__init__.py)")
+        return Impl(spec, root)
+    if os.sep in spec or spec.startswith(".") or not all(part.isidentifier() for part in spec.split(".")):
+        raise ImplError(f"--impl {spec}: no such directory (give a directory holding raft/, or a dotted module name)")
+    _activate(REFERENCE_ROOT)   # a mutant builds on the reference raft, not on a student's left in the cache
+    module = _import_module(spec)
+    provided = {p: module for p, fn in _REQUIRED.items() if callable(getattr(module, fn, None))}
+    if not provided:
+        raise ImplError(f"--impl {spec}: module {module.__name__} ({module.__file__}) defines neither make() (a raft "
+                        f"implementation) nor start_kv_server() (a kvraft implementation)")
+    return Impl(spec, REFERENCE_ROOT, provided)
+
+
+def _package_exists(root: str, package: str) -> bool:
+    return os.path.isfile(os.path.join(root, package, "__init__.py")) or os.path.isfile(os.path.join(root, package + ".py"))
+
+
+def _import_module(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        if getattr(exc, "name", None) and name.startswith(exc.name):
+            raise ImplError(f"--impl {name}: no such directory or module ({exc})") from None
+        raise ImplError(f"--impl {name}: importing it failed:\n{_short_traceback(exc)}") from None
+    except Exception as exc:
+        raise ImplError(f"--impl {name}: importing it failed:\n{_short_traceback(exc)}") from None
+
+
+def _import_package(package: str, root: str, label: str) -> ModuleType:
+    """Import `package` from root, first making sure no other implementation's modules are cached."""
+    if not _package_exists(root, package):
+        raise ImplError(f"--impl {label}: no {package}/ package in {root} (expected {root}/{package}/__init__.py)")
+    _activate(root)
+    try:
+        module = importlib.import_module(package)
+    except Exception as exc:
+        raise ImplError(f"--impl {label}: importing {package} from {root} failed:\n{_short_traceback(exc)}") from None
+    origin = os.path.abspath(getattr(module, "__file__", "") or "")
+    if not _comes_from(module, root):
+        raise ImplError(f"--impl {label}: `import {package}` found {origin}, not the one in {root}")
+    required = _REQUIRED[package]
+    if not callable(getattr(module, required, None)):
+        raise ImplError(f"--impl {label}: {package} ({origin}) has no {required}() function")
+    return module
+
+
+def _activate(root: str) -> None:
+    """Put root first on sys.path (removing directories we added before) and forget cached modules that came
+    from elsewhere, so that `import raft` and kvraft's own `import raft` both find root's."""
+    for path in _inserted_paths:
+        while path in sys.path:
+            sys.path.remove(path)
+    _inserted_paths.clear()
+    if root != REFERENCE_ROOT or REFERENCE_ROOT not in sys.path:
+        sys.path.insert(0, root)
+        _inserted_paths.append(root)
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in _PACKAGES and not _comes_from(module, root):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def _comes_from(module: ModuleType, root: str) -> bool:
+    """Is module (raft, raft.x, kvraft...) root's own? Exact: a student's dir may sit inside the reference's."""
+    origin = os.path.abspath(getattr(module, "__file__", None) or "")
+    top = module.__name__.split(".")[0]
+    return origin.startswith(os.path.join(root, top, "")) or origin == os.path.join(root, top + ".py")
+
+
+def _short_traceback(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-4)).rstrip()

@@ -1,0 +1,80 @@
+"""pytest plugin `raftlab` (entry point pytest11 in setup.cfg): run the lab tests with plain pytest.
+
+    python -m pytest --pyargs tester -m 2A [--seed N] [--impl DIR|MODULE] [--clock virtual|real]
+    python -m pytest --pyargs tester.lab2_tests -k TestBackup2B
+
+Without `pip install -e .` (no entry point), add `-p tester.pytest_plugin`. What it does:
+    --impl, --seed (default: random, printed in the header), --clock   options of every lab test run
+    markers 2A 2B 2C 2D 3A 3B (one per part: `-m 2B`, `-m "2C or 2D"`), and `slow` for the framework's own slow tests
+    collects `lab*_tests*.py` modules; each lab test (a function registered with @lab_test) becomes one item that
+    runs through tester.run_one.run_test, so it gets the same simulation, limits, messages and replay command.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tester import registry
+from tester.run_one import run_test
+
+PARTS = ("2A", "2B", "2C", "2D", "3A", "3B")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("raftlab", "raftlab lab tests")
+    group.addoption("--impl", default=None, metavar="DIR|MODULE",
+                    help="implementation to test: a directory holding raft/ (and kvraft/), or a dotted module name")
+    group.addoption("--seed", type=int, default=None, help="simulation seed of every lab test (default: random)")
+    group.addoption("--clock", choices=("virtual", "real"), default="virtual", help="simulated or wall-clock time")
+
+
+def pytest_configure(config):
+    for part in PARTS:
+        config.addinivalue_line("markers", f"{part}: lab test of part {part}")
+    config.addinivalue_line("markers", "slow: a slow test of the framework itself")
+    config.addinivalue_line("python_files", "lab*_tests*.py")
+    if config.getoption("seed") is None:
+        config.option.seed = random.SystemRandom().randrange(1, 1 << 31)
+
+
+def pytest_report_header(config):
+    return f"raftlab: seed={config.getoption('seed')} impl={config.getoption('impl') or 'reference'} " \
+           f"clock={config.getoption('clock')}"
+
+
+def pytest_pycollect_makeitem(collector, name, obj):
+    lab_test = getattr(obj, "lab_test", None)
+    if isinstance(lab_test, registry.LabTest) and name == obj.__name__:
+        item = LabTestItem.from_parent(collector, name=lab_test.name, lab_test=lab_test)
+        item.add_marker(lab_test.marker)
+        return item
+    return None
+
+
+class LabTestFailed(Exception):
+    """A lab test failed; the message is the tester's (with the replay command)."""
+
+
+class LabTestItem(pytest.Item):
+    def __init__(self, *, lab_test: registry.LabTest, **kwargs):
+        super().__init__(**kwargs)
+        self.lab_test = lab_test
+
+    def runtest(self):
+        config = self.config
+        result = run_test(self.lab_test, seed=config.getoption("seed"), impl=config.getoption("impl"),
+                          clock=config.getoption("clock"), quiet=True)
+        if not result.passed:
+            # The message first (pytest's short summary shows the first line), then the test's own lines.
+            raise LabTestFailed(f"{result.message.splitlines()[0]}\n\n{result.output}")
+        print(result.output)   # the Go lines of a passing test: visible with -s or -rP
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, LabTestFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.lab_test.name} ({self.lab_test.title})"

@@ -1,0 +1,454 @@
+"""The Raft test harness: Go's raft/config.go in Python, helper for helper, with the same semantics and messages.
+
+    cfg = await make_config(t, n, unreliable, snapshot)   n peers, all started and connected; long delays on;
+                                                          registers cfg.cleanup() with t (Go's defer)
+    cfg.begin(description) / cfg.end()    print the title / the "  ... Passed --" line (virtual seconds, peers,
+                                          RPCs, bytes, commands) plus the real seconds and the seed
+    cfg.crash1(i)                         kill peer i (its tasks too); its persister is orphaned and copied
+    cfg.start1(i, applier)                (re)start peer i as a new incarnation: new ends, new Peer(f"S{i}");
+                                          applier is cfg.applier or cfg.applier_snap; does not connect
+    cfg.connect(i) / cfg.disconnect(i)    attach / detach peer i's incoming and outgoing ends
+    await cfg.check_one_leader() -> i     10 rounds of 450-549 ms: the leader with the highest term
+    cfg.check_terms() -> term             every connected peer reports the same term (-1 if none connected)
+    cfg.check_no_leader()                 no connected peer claims to lead
+    cfg.n_committed(index) -> (count, cmd)
+    await cfg.wait(index, n, start_term) -> cmd | -1   at least n peers applied index (-1: a term moved on)
+    await cfg.one(cmd, expected_servers, retry) -> index   full agreement on one command
+    await cfg.applier(i, apply_ch) / await cfg.applier_snap(i, apply_ch)   the tester's apply_ch readers
+    cfg.ingest_snap(i, snapshot, index) -> error text ("" if fine)
+    cfg.check_timeout()                   the 120 s (virtual) per-test limit
+    cfg.cleanup()                         kill everything, close the network, check the time limit
+    cfg.log_size() -> int                 the largest persisted raft state
+    cfg.set_unreliable(u), cfg.set_long_reordering(b), cfg.rpc_count(i), cfg.rpc_total(), cfg.bytes_total()
+    cfg.rafts[i]                          RaftHandle (None when crashed): get_state(), start(cmd), snapshot(index,
+                                          data), kill() called as peer S{i}; .raw is the student's object
+    cfg.connected[i], cfg.n, cfg.net, cfg.logs[i] (index -> command applied by i), cfg.peers[i]
+    randstring(n), rand.int(), rand.int31(), rand.int63()   the tester's randomness (stream "tester")
+    same(a, b)                            Go interface equality: same type and equal value
+    RAFT_ELECTION_TIMEOUT = 1.0, SNAPSHOT_INTERVAL = 10, TEST_TIME_LIMIT = 120.0
+
+Any fatal error raises TestFailure with the Go message; an error found by an applier fails the test at once
+(t.fail_now). Student code is always called as its own peer (tester.student_calls.call_as), so an exception in
+it fails the test with the peer and the virtual time in the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+
+import labrpc
+from labrpc import ApplyMsg, Network, Persister, Server, Service
+
+from tester.student_calls import call_as
+from tester.testing import T, TestFailure
+
+RAFT_ELECTION_TIMEOUT = 1.0   # seconds (Go's RaftElectionTimeout): the tests' unit of sleeping
+SNAPSHOT_INTERVAL = 10        # applier_snap snapshots after every 10th command
+TEST_TIME_LIMIT = 120.0       # virtual seconds per test (check_timeout; also the run's hard limit)
+
+
+class _GoRand:
+    """Go's math/rand calls used by the tests, drawn from the tester's own stream (not Python's global random,
+    which student code may use): the network's and the student's draws never shift the test's workload."""
+
+    @staticmethod
+    def int() -> int:
+        return labrpc.random_stream("tester").getrandbits(63)
+
+    @staticmethod
+    def int63() -> int:
+        return labrpc.random_stream("tester").getrandbits(63)
+
+    @staticmethod
+    def int31() -> int:
+        return labrpc.random_stream("tester").getrandbits(31)
+
+
+rand = _GoRand()
+
+
+def randstring(n: int) -> str:
+    data = labrpc.random_stream("tester").randbytes(2 * n)
+    return base64.urlsafe_b64encode(data).decode()[:n]
+
+
+def same(a, b) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def show(value) -> str:
+    """A command in a message: repr, so that 1 and '1' differ; 5000-character strings shortened."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}...({len(text)} chars)"
+
+
+class RaftHandle:
+    """The tester's view of one Raft peer: each call runs as that peer and fails the test clearly if it breaks."""
+
+    def __init__(self, raw, peer: labrpc.Peer):
+        self.raw, self.peer = raw, peer
+
+    def get_state(self) -> tuple[int, bool]:
+        result = call_as(self.peer, "Raft.get_state", self.raw.get_state)
+        return self._shape(result, 2, "Raft.get_state", "(term, is_leader)")
+
+    def start(self, command) -> tuple[int, int, bool]:
+        result = call_as(self.peer, "Raft.start", self.raw.start, command)
+        return self._shape(result, 3, "Raft.start", "(index, term, is_leader)")
+
+    def snapshot(self, index: int, snapshot: bytes) -> None:
+        call_as(self.peer, "Raft.snapshot", self.raw.snapshot, index, snapshot)
+
+    def kill(self) -> None:
+        call_as(self.peer, "Raft.kill", self.raw.kill)
+
+    def _shape(self, result, size: int, what: str, expected: str):
+        if not isinstance(result, (tuple, list)) or len(result) != size:
+            raise TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: {what}() returned {show(result)}; "
+                              f"it must return {expected}")
+        return tuple(result)
+
+
+async def make_config(t: T, n: int, unreliable: bool, snapshot: bool) -> Config:
+    cfg = Config(t, n)
+    t.cfg = cfg
+    t.defer(cfg.cleanup)   # Go: defer cfg.cleanup()
+    cfg.set_unreliable(unreliable)
+    cfg.net.long_delays(True)
+    applier = cfg.applier_snap if snapshot else cfg.applier
+    for i in range(n):
+        cfg.logs[i] = {}
+        cfg.start1(i, applier)
+    for i in range(n):
+        cfg.connect(i)
+    return cfg
+
+
+class Config:
+    def __init__(self, t: T, n: int):
+        self.t, self.n = t, n
+        self.net = Network()
+        self.apply_err = [""] * n
+        self.rafts: list[RaftHandle | None] = [None] * n
+        self.peers: list[labrpc.Peer | None] = [None] * n
+        self.connected = [False] * n
+        self.saved: list[Persister | None] = [None] * n
+        self.endnames: list[list[str] | None] = [None] * n
+        self.logs: list[dict] = [{} for _ in range(n)]   # logs[i][index] = command that peer i applied
+        self.last_applied = [0] * n
+        self.appliers: list[asyncio.Task | None] = [None] * n
+        self.start = labrpc.now()
+        self.finished = False
+        self.t0 = self.start            # begin(): virtual and real start, counters at the start
+        self.real_t0 = time.perf_counter()
+        self.rpcs0 = self.bytes0 = self.cmds0 = 0
+        self.max_index = self.max_index0 = 0
+
+    # --- peers
+    def crash1(self, i: int) -> None:
+        """Shut peer i down but keep its persisted state, as Go's crash1."""
+        self.disconnect(i)
+        self.net.delete_server(i)   # disable client connections to the server
+        # A fresh persister, in case the old instance continues to update the old one; copy its content so
+        # that Make() always gets the last persisted state.
+        if self.saved[i] is not None:
+            self.saved[i] = self.saved[i].copy()
+        rf = self.rafts[i]
+        if rf is not None:
+            rf.kill()
+            self.peers[i].kill()    # Go's Kill() only sets a flag; here the incarnation's tasks really stop
+            self.rafts[i] = None
+            # Nothing can arrive on the dead incarnation's apply_ch any more. Its applier stops too: left waiting,
+            # it would be garbage-collected mid-await, and a message it read after a restart would be checked
+            # against the new incarnation's last_applied.
+            self.appliers[i].cancel()
+        if self.saved[i] is not None:
+            raft_log, snapshot = self.saved[i].read_raft_state(), self.saved[i].read_snapshot()
+            self.saved[i] = Persister()
+            self.saved[i].save(raft_log, snapshot)
+
+    def start1(self, i: int, applier) -> None:
+        """Start or restart peer i as a new incarnation. It is not connected: call connect(i) afterwards."""
+        self.crash1(i)
+        # A fresh set of outgoing end names, so that the old crashed instance's ends can't send.
+        self.endnames[i] = [randstring(20) for _ in range(self.n)]
+        ends = [self.net.make_end(name) for name in self.endnames[i]]
+        for j, name in enumerate(self.endnames[i]):
+            self.net.connect(name, j)
+        self.last_applied[i] = 0
+        # A fresh persister, so the old instance doesn't overwrite the new instance's persisted state.
+        if self.saved[i] is not None:
+            self.saved[i] = self.saved[i].copy()
+            snapshot = self.saved[i].read_snapshot()
+            if snapshot:
+                # Mimic the KV server and process the snapshot now (ideally Raft would send it on apply_ch).
+                err = self.ingest_snap(i, snapshot, -1)
+                if err:
+                    self.t.fatalf(err)
+        else:
+            self.saved[i] = Persister()
+        apply_ch: asyncio.Queue = asyncio.Queue(maxsize=1)
+        peer = self.peers[i] = labrpc.Peer(f"S{i}")
+        with peer.active():   # every task Raft creates, and its RPC handlers, belong to this incarnation
+            server = Server()
+        raw = call_as(peer, "raft.make", self.t.impl.raft.make, ends, i, self.saved[i], apply_ch)
+        if raw is None:
+            self.t.fatalf(f"{peer.name} at {labrpc.now():.3f} s: raft.make() returned None; it must return the "
+                          f"Raft object")
+        self.rafts[i] = RaftHandle(raw, peer)
+        self.appliers[i] = self.t.go(applier(i, apply_ch), name=f"applier S{i}")   # the tester's, not the peer's
+        # Registered as "Raft" whatever the class is called (a mutant subclass, a student's RaftPeer): in Go the
+        # service name is the type name, which is always Raft, and peers call "Raft.request_vote".
+        server.add_service(Service(raw, name="Raft"))
+        self.net.add_server(i, server)
+
+    def connect(self, i: int) -> None:
+        self.connected[i] = True
+        for j in range(self.n):   # outgoing ends
+            if self.connected[j]:
+                self.net.enable(self.endnames[i][j], True)
+        for j in range(self.n):   # incoming ends
+            if self.connected[j]:
+                self.net.enable(self.endnames[j][i], True)
+
+    def disconnect(self, i: int) -> None:
+        self.connected[i] = False
+        for j in range(self.n):   # outgoing ends
+            if self.endnames[i] is not None:
+                self.net.enable(self.endnames[i][j], False)
+        for j in range(self.n):   # incoming ends
+            if self.endnames[j] is not None:
+                self.net.enable(self.endnames[j][i], False)
+
+    # --- network knobs and counters
+    def set_unreliable(self, unrel: bool) -> None:
+        self.net.reliable(not unrel)
+
+    def set_long_reordering(self, long_rel: bool) -> None:
+        self.net.long_reordering(long_rel)
+
+    def rpc_count(self, server: int) -> int:
+        return self.net.get_count(server)
+
+    def rpc_total(self) -> int:
+        return self.net.get_total_count()
+
+    def bytes_total(self) -> int:
+        return self.net.get_total_bytes()
+
+    def log_size(self) -> int:
+        return max((p.raft_state_size() for p in self.saved if p is not None), default=0)
+
+    # --- the appliers: the tester's readers of apply_ch
+    def check_logs(self, i: int, m: ApplyMsg) -> tuple[str, bool]:
+        err_msg = ""
+        v = m.command
+        for j in range(len(self.logs)):
+            if m.command_index in self.logs[j] and not same(old := self.logs[j][m.command_index], v):
+                # some server has already committed a different value for this entry!
+                err_msg = f"commit index={m.command_index} server={i} {show(m.command)} != server={j} {show(old)}"
+        prevok = (m.command_index - 1) in self.logs[i]
+        self.logs[i][m.command_index] = v
+        if m.command_index > self.max_index:
+            self.max_index = m.command_index
+        return err_msg, prevok
+
+    async def applier(self, i: int, apply_ch: asyncio.Queue) -> None:
+        """Check that the commands applied by peer i agree with what the others applied (2A-2C)."""
+        while True:
+            m = _apply_msg(i, await apply_ch.get())
+            if not m.command_valid:
+                continue   # ignore other types of ApplyMsg
+            err_msg, prevok = self.check_logs(i, m)
+            if m.command_index > 1 and not prevok:
+                err_msg = f"server {i} apply out of order {m.command_index}"
+            if err_msg:
+                self._apply_error(i, err_msg)
+
+    def ingest_snap(self, i: int, snapshot: bytes | None, index: int) -> str:
+        if snapshot is None:
+            self.t.fatalf("nil snapshot")
+        try:
+            last_included_index, xlog = labrpc.decode(snapshot)
+            if not isinstance(last_included_index, int) or not isinstance(xlog, list):
+                raise ValueError("not (index, log)")
+        except Exception:
+            self.t.fatalf("snapshot decode error")
+        if index != -1 and index != last_included_index:
+            return f"server {i} snapshot doesn't match m.SnapshotIndex"
+        self.logs[i] = {j: command for j, command in enumerate(xlog)}
+        self.last_applied[i] = last_included_index
+        return ""
+
+    async def applier_snap(self, i: int, apply_ch: asyncio.Queue) -> None:
+        """The 2D applier (2023): strict order, installs snapshots, and snapshots every SNAPSHOT_INTERVAL commands
+        by calling rf.snapshot() itself, from this task, as Go's applierSnap does from its goroutine."""
+        rf = self.rafts[i]
+        if rf is None:
+            return   # crashed again before this applier first ran: nothing will ever arrive
+        while True:
+            m = _apply_msg(i, await apply_ch.get())
+            err_msg = ""
+            if m.snapshot_valid:
+                err_msg = self.ingest_snap(i, m.snapshot, m.snapshot_index)
+            elif m.command_valid:
+                if m.command_index != self.last_applied[i] + 1:
+                    err_msg = (f"server {i} apply out of order, expected index {self.last_applied[i] + 1}, "
+                               f"got {m.command_index}")
+                if not err_msg:
+                    err_msg, prevok = self.check_logs(i, m)
+                    if m.command_index > 1 and not prevok:
+                        err_msg = f"server {i} apply out of order {m.command_index}"
+                self.last_applied[i] = m.command_index
+                if (m.command_index + 1) % SNAPSHOT_INTERVAL == 0:
+                    xlog = [self.logs[i].get(j) for j in range(m.command_index + 1)]
+                    rf.snapshot(m.command_index, labrpc.encode([m.command_index, xlog]))
+            if err_msg:
+                self._apply_error(i, err_msg)
+
+    def _apply_error(self, i: int, err_msg: str) -> None:
+        self.apply_err[i] = err_msg
+        raise TestFailure(f"apply error: {err_msg}")   # t.go turns it into t.fail_now: the test stops at once
+
+    # --- checks
+    async def check_one_leader(self) -> int:
+        for _ in range(10):
+            ms = 450 + rand.int63() % 100
+            await asyncio.sleep(ms / 1000)
+            leaders: dict[int, list[int]] = {}
+            for i in range(self.n):
+                if self.connected[i]:
+                    term, leader = self.rafts[i].get_state()
+                    if leader:
+                        leaders.setdefault(term, []).append(i)
+            last_term_with_leader = -1
+            for term, ids in leaders.items():
+                if len(ids) > 1:
+                    self.t.fatalf(f"term {term} has {len(ids)} (>1) leaders")
+                if term > last_term_with_leader:
+                    last_term_with_leader = term
+            if leaders:
+                return leaders[last_term_with_leader][0]
+        self.t.fatalf("expected one leader, got none")
+
+    def check_terms(self) -> int:
+        term = -1
+        for i in range(self.n):
+            if self.connected[i]:
+                xterm, _ = self.rafts[i].get_state()
+                if term == -1:
+                    term = xterm
+                elif term != xterm:
+                    self.t.fatalf("servers disagree on term")
+        return term
+
+    def check_no_leader(self) -> None:
+        for i in range(self.n):
+            if self.connected[i]:
+                _, is_leader = self.rafts[i].get_state()
+                if is_leader:
+                    self.t.fatalf(f"expected no leader among connected servers, but {i} claims to be leader")
+
+    def n_committed(self, index: int) -> tuple[int, object]:
+        count, cmd = 0, None
+        for i in range(len(self.rafts)):
+            if self.apply_err[i]:
+                self.t.fatalf(self.apply_err[i])
+            if index in self.logs[i]:
+                cmd1 = self.logs[i][index]
+                if count > 0 and not same(cmd, cmd1):
+                    self.t.fatalf(f"committed values do not match: index {index}, {show(cmd)}, {show(cmd1)}")
+                count += 1
+                cmd = cmd1
+        return count, cmd
+
+    async def wait(self, index: int, n: int, start_term: int):
+        to = 0.010
+        for _ in range(30):
+            nd, _ = self.n_committed(index)
+            if nd >= n:
+                break
+            await asyncio.sleep(to)
+            if to < 1.0:
+                to *= 2
+            if start_term > -1:
+                for r in self.rafts:
+                    if r is not None and r.get_state()[0] > start_term:
+                        # someone has moved on; can no longer guarantee that we'll "win"
+                        return -1
+        nd, cmd = self.n_committed(index)
+        if nd < n:
+            self.t.fatalf(f"only {nd} decided for index {index}; wanted {n}")
+        return cmd
+
+    async def one(self, cmd, expected_servers: int, retry: bool) -> int:
+        """Do a complete agreement on cmd; return its index. Tries every connected peer until one accepts."""
+        t0 = labrpc.now()
+        starts = 0
+        while labrpc.now() - t0 < 10 and not self.finished:
+            # try all the servers, maybe one is the leader.
+            index = -1
+            for _ in range(self.n):
+                starts = (starts + 1) % self.n
+                rf = self.rafts[starts] if self.connected[starts] else None
+                if rf is not None:
+                    index1, _, ok = rf.start(cmd)
+                    if ok:
+                        index = index1
+                        break
+            if index != -1:
+                # somebody claimed to be the leader and to have submitted our command; wait a while for agreement.
+                t1 = labrpc.now()
+                while labrpc.now() - t1 < 2:
+                    nd, cmd1 = self.n_committed(index)
+                    if nd > 0 and nd >= expected_servers and same(cmd1, cmd):
+                        return index   # committed, and it was the command we submitted
+                    await asyncio.sleep(0.020)
+                if not retry:
+                    self.t.fatalf(f"one({show(cmd)}) failed to reach agreement")
+            else:
+                await asyncio.sleep(0.050)
+        if not self.finished:
+            self.t.fatalf(f"one({show(cmd)}) failed to reach agreement")
+        return -1
+
+    # --- a test's life
+    def begin(self, description: str) -> None:
+        self.t.begin(description)
+        self.t0 = labrpc.now()
+        self.rpcs0, self.bytes0 = self.rpc_total(), self.bytes_total()
+        self.cmds0 = 0
+        self.max_index0 = self.max_index
+
+    def counters(self) -> tuple[int, int]:
+        """(RPCs, bytes) since begin, as in the Passed line."""
+        return self.rpc_total() - self.rpcs0, self.bytes_total() - self.bytes0
+
+    def end(self) -> None:
+        self.check_timeout()
+        if not self.t.failed:
+            nrpc, nbytes = self.counters()
+            ncmds = self.max_index - self.max_index0   # number of Raft agreements reported
+            self.t.passed(f"  {labrpc.now() - self.t0:4.1f}  {self.n:d} {nrpc:4d} {nbytes:7d} {ncmds:4d}")
+
+    def check_timeout(self) -> None:
+        if not self.t.failed and labrpc.now() - self.start > TEST_TIME_LIMIT:
+            self.t.fatalf(f"test took longer than {TEST_TIME_LIMIT:.0f} seconds")
+
+    def cleanup(self) -> None:
+        self.finished = True
+        for i, rf in enumerate(self.rafts):
+            if rf is not None:
+                rf.kill()
+                self.peers[i].kill()
+        self.net.cleanup()
+        self.check_timeout()
+
+
+def _apply_msg(i: int, m) -> ApplyMsg:
+    if not hasattr(m, "command_valid") or not hasattr(m, "snapshot_valid"):
+        raise TestFailure(f"S{i} at {labrpc.now():.3f} s: apply_ch received {show(m)}; send labrpc.ApplyMsg "
+                          f"objects on apply_ch")
+    return m

@@ -1,0 +1,43 @@
+"""Calling into student code from the tester: as the right peer, with a clear failure if it breaks.
+
+    call_as(peer, what, fn, *args) -> result
+        run fn(*args) as `peer` (tasks it creates belong to that peer, so crash1 kills them), and turn any
+        exception into a TestFailure naming the peer, the virtual time and the call ("S2 at 3.141 s: Raft.start()
+        raised KeyError: 7", plus the student's part of the traceback). A coroutine result is refused: the
+        Raft API (make, get_state, start, snapshot, kill) is made of plain functions that return at once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import traceback
+
+import labrpc
+
+from tester.testing import TestFailure
+
+_TESTER_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def call_as(peer: labrpc.Peer, what: str, fn, *args):
+    try:
+        with peer.active():
+            result = fn(*args)
+    except TestFailure:
+        raise
+    except Exception as exc:
+        raise TestFailure(f"{peer.name} at {labrpc.now():.3f} s: {what}() raised {type(exc).__name__}: {exc}\n"
+                          f"{_student_traceback(exc)}") from exc
+    if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            result.close()   # never awaited: do not let Python warn about it later
+        raise TestFailure(f"{peer.name} at {labrpc.now():.3f} s: {what}() returned an awaitable; it must be a "
+                          f"plain `def` that returns at once (start background work with asyncio.create_task)")
+    return result
+
+
+def _student_traceback(exc: BaseException) -> str:
+    """The traceback without the tester's own frames: what the student needs to find the bug."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_TESTER_DIR)]
+    return "".join(traceback.format_list(frames)).rstrip()
