@@ -1,0 +1,344 @@
+"""The KV test harness: Go's kvraft/config.go in Python, helper for helper, with the same semantics and messages.
+
+    cfg = await make_config(t, n, unreliable, maxraftstate)   n KV servers started and all connected; reliable
+                                          unless unreliable; no long delays; registers cfg.cleanup() with t
+    cfg.start_server(i)                   (re)start server i as a new incarnation Peer(f"S{i}"): fresh ends, a copy
+                                          of its persister; does not connect it
+    cfg.shutdown_server(i)                disconnect i, delete it from the network, copy its persister, kill it
+    cfg.connect_all() / cfg.partition(p1, p2)   server-to-server links only: clerks' ends are not touched
+    cfg.make_partition() -> (p1, p2)      p1 a majority without the leader; p2 the rest, the leader last
+    cfg.all() -> [0..n-1]                 every server
+    cfg.make_client(to) -> ClerkHandle    a clerk Peer(f"C{k}") with shuffled ends to every server, only those
+                                          to the servers in `to` enabled
+    cfg.delete_client(ck)                 forget the clerk (its ends stay enabled, as in Go) and stop its tasks
+    cfg.connect_client(ck, to) / cfg.disconnect_client(ck, frm)   enable / disable the clerk's ends to servers
+    cfg.log_size() / cfg.snapshot_size()  the largest persisted raft state / snapshot over all servers
+    cfg.begin(description), cfg.op(), cfg.end()   title; count one clerk operation (more than ZERO_TIME_OPS_LIMIT
+                                          at one virtual instant fail the test: the clock would never move);
+                                          "  ... Passed --" line with virtual seconds, peers, RPCs (clients'
+                                          included), ops, plus real seconds
+    cfg.timestamp() -> float              virtual seconds for an op's call/return stamp, strictly increasing
+    cfg.annotations() -> [Annotation]     the faults injected so far (partitions, shutdowns), for the history view
+    cfg.check_timeout(), cfg.cleanup(), cfg.counters() -> (rpcs, bytes) since begin (for run_one)
+    ck.get(key) -> str, ck.put(key, value), ck.append(key, value)   the student's Clerk, run as the clerk's peer
+    ck.raw (the student's Clerk), ck.peer; cfg.clerks[ck] = its end names, index j leading to server j
+    cfg.kvservers[i] (the student's KVServer or None), cfg.rafts[i] (its .rf as a RaftHandle), cfg.saved[i]
+
+Every call into student code runs as its peer, so logs are labelled and a crash kills exactly that incarnation; an
+exception in it fails the test with the peer, the virtual time and the call in the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+
+import labrpc
+from labrpc import Network, Persister, Server, Service
+
+from tester.porcupine import Annotation
+from tester.raft_config import TEST_TIME_LIMIT, RaftHandle, randstring, show
+from tester.student_calls import _student_traceback, call_as
+from tester.testing import T, TestFailure
+
+ZERO_TIME_OPS_LIMIT = 1000   # clerk operations completed at one virtual instant before the test is failed
+
+
+async def make_config(t: T, n: int, unreliable: bool, maxraftstate: int) -> Config:
+    cfg = Config(t, n, maxraftstate)
+    t.cfg = cfg
+    t.defer(cfg.cleanup)   # Go: defer cfg.cleanup()
+    for i in range(n):
+        cfg.start_server(i)
+    cfg.connect_all()
+    cfg.net.reliable(not unreliable)
+    return cfg
+
+
+class ClerkHandle:
+    """The tester's view of one student Clerk: each operation runs as a task of the clerk's own peer."""
+
+    def __init__(self, raw, peer: labrpc.Peer):
+        self.raw, self.peer = raw, peer
+
+    def __repr__(self) -> str:
+        return f"ClerkHandle({self.peer.name})"
+
+    async def get(self, key: str) -> str:
+        value = await self._call("get", key)
+        if not isinstance(value, str):
+            raise TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: Clerk.get({key!r}) returned {show(value)}; "
+                              f"it must return the value as a str (\"\" for a missing key)")
+        return value
+
+    async def put(self, key: str, value: str) -> None:
+        await self._call("put", key, value)
+
+    async def append(self, key: str, value: str) -> None:
+        await self._call("append", key, value)
+
+    async def _call(self, method: str, *args):
+        what = f"Clerk.{method}({', '.join(map(repr, args))})"
+        try:
+            with self.peer.active():   # the task below, and all it starts, belongs to the clerk
+                coro = getattr(self.raw, method)(*args)
+                if not inspect.isawaitable(coro):
+                    raise TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: {what} returned {show(coro)} "
+                                      f"at once; Clerk.{method} must be an `async def`")
+                task = asyncio.ensure_future(coro)
+            return await task
+        except (TestFailure, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            raise TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: {what} raised {type(exc).__name__}: "
+                              f"{exc}\n{_student_traceback(exc)}") from exc
+
+
+class Config:
+    def __init__(self, t: T, n: int, maxraftstate: int):
+        self.t, self.n, self.maxraftstate = t, n, maxraftstate
+        self.net = Network()   # reliable, short delays: Go's kvraft config never turns on long delays
+        self.kvservers: list = [None] * n
+        self.rafts: list[RaftHandle | None] = [None] * n
+        self.peers: list[labrpc.Peer | None] = [None] * n
+        self.saved: list[Persister | None] = [None] * n
+        self.endnames: list[list[str] | None] = [None] * n
+        self.clerks: dict[ClerkHandle, list[str]] = {}
+        self.clerks_made = 0            # names the clerks' peers C0, C1, ... (Go's nextClientId is never used)
+        self.start = labrpc.now()
+        self.t0 = self.start            # begin(): virtual start, counters at the start
+        self.rpcs0 = self.bytes0 = 0
+        self.ops = 0
+        self._last_op_time, self._ops_at_instant = -1.0, 0
+        self._last_stamp = float("-inf")
+        self._notes: list[Annotation] = []
+        self._open_partition: tuple[float, str] | None = None   # the partition in force: (since, text)
+        self._down_since: dict[int, float] = {}                 # server -> virtual time it was shut down
+
+    # --- servers
+    def all(self) -> list[int]:
+        return list(range(self.n))
+
+    def shutdown_server(self, i: int) -> None:
+        """Shut server i down, keeping its persisted state (Go ShutdownServer)."""
+        self._disconnect(i, self.all())
+        # Disable client connections to the server. It's important to do this before creating the new Persister
+        # in saved[i], to avoid the possibility of the server returning a positive reply to an Append but
+        # persisting the result in the superseded Persister.
+        self.net.delete_server(i)
+        # A fresh persister, in case the old instance continues to update the Persister, but with a copy of the
+        # old persister's content so that we always pass start_kv_server() the last persisted state.
+        if self.saved[i] is not None:
+            self.saved[i] = self.saved[i].copy()
+        kv = self.kvservers[i]
+        if kv is not None:
+            call_as(self.peers[i], "KVServer.kill", kv.kill)
+            self.peers[i].kill()   # Go's Kill() only sets a flag; here the incarnation's tasks really stop
+            self.kvservers[i] = self.rafts[i] = None
+            self._down_since[i] = labrpc.now()
+
+    def start_server(self, i: int) -> None:
+        """Start server i as a new incarnation. It is not connected: use connect_all or partition afterwards."""
+        if self.kvservers[i] is not None:
+            raise TestFailure(f"harness misuse: start_server({i}) while S{i} is running; shutdown_server({i}) first")
+        # A fresh set of outgoing end names, so that the old incarnation's ends can't send.
+        self.endnames[i] = [randstring(20) for _ in range(self.n)]
+        ends = [self.net.make_end(name) for name in self.endnames[i]]
+        for j, name in enumerate(self.endnames[i]):
+            self.net.connect(name, j)
+        # A fresh persister, so the old instance doesn't overwrite the new instance's persisted state; it holds a
+        # copy of the old one's, so start_kv_server() gets the last persisted state.
+        self.saved[i] = self.saved[i].copy() if self.saved[i] is not None else Persister()
+        peer = self.peers[i] = labrpc.Peer(f"S{i}")
+        kvraft = self.t.impl.kvraft
+        kv = call_as(peer, "kvraft.start_kv_server", kvraft.start_kv_server, ends, i, self.saved[i], self.maxraftstate)
+        if getattr(kv, "rf", None) is None:
+            self.t.fatalf(f"{peer.name} at {labrpc.now():.3f} s: kvraft.start_kv_server() returned {show(kv)}, "
+                          f"which has no .rf; it must return the KVServer, with its Raft as kv.rf")
+        self.kvservers[i], self.rafts[i] = kv, RaftHandle(kv.rf, peer)
+        server = Server(peer=peer)   # both services' handlers run as this incarnation
+        server.add_service(Service(kv, name="KVServer"))
+        server.add_service(Service(kv.rf, name="Raft"))
+        self.net.add_server(i, server)
+        if i in self._down_since:
+            since = self._down_since.pop(i)
+            self._notes.append(Annotation(since, f"S{i} shut down, restarted at {labrpc.now():.1f} s", i,
+                                          labrpc.now()))
+
+    # --- the servers' network
+    def _connect(self, i: int, to: list[int]) -> None:
+        for j in to:   # outgoing ends
+            self.net.enable(self.endnames[i][j], True)
+        for j in to:   # incoming ends
+            self.net.enable(self.endnames[j][i], True)
+
+    def _disconnect(self, i: int, frm: list[int]) -> None:
+        for j in frm:   # outgoing ends
+            if self.endnames[i] is not None:
+                self.net.enable(self.endnames[i][j], False)
+        for j in frm:   # incoming ends (Go checks endnames[j] with the loop index here: a harmless slip)
+            if self.endnames[j] is not None:
+                self.net.enable(self.endnames[j][i], False)
+
+    def connect_all(self) -> None:
+        for i in range(self.n):
+            self._connect(i, self.all())
+        self._note_partition(None)
+
+    def partition(self, p1: list[int], p2: list[int]) -> None:
+        """Sets up two partitions with connectivity between servers in each partition."""
+        for i in p1:
+            self._disconnect(i, p2)
+            self._connect(i, p1)
+        for i in p2:
+            self._disconnect(i, p1)
+            self._connect(i, p2)
+        self._note_partition(f"partition {list(p1)} | {list(p2)}")
+
+    def leader(self) -> tuple[bool, int]:
+        for i in range(self.n):
+            _, is_leader = self.rafts[i].get_state()
+            if is_leader:
+                return True, i
+        return False, 0
+
+    def make_partition(self) -> tuple[list[int], list[int]]:
+        """Partition the servers in two groups with the current leader in the minority."""
+        _, l = self.leader()
+        p1 = [0] * (self.n // 2 + 1)
+        p2 = [0] * (self.n // 2)
+        j = 0
+        for i in range(self.n):
+            if i != l:
+                if j < len(p1):
+                    p1[j] = i
+                else:
+                    p2[j - len(p1)] = i
+                j += 1
+        p2[-1] = l
+        return p1, p2
+
+    # --- clerks
+    def make_client(self, to: list[int]) -> ClerkHandle:
+        """Create a clerk with a fresh set of ends to every server, shuffled, the ones to `to` enabled."""
+        endnames = [randstring(20) for _ in range(self.n)]
+        ends = [self.net.make_end(name) for name in endnames]
+        for j, name in enumerate(endnames):
+            self.net.connect(name, j)
+        peer = labrpc.Peer(f"C{self.clerks_made}")
+        self.clerks_made += 1
+        kvraft = self.t.impl.kvraft
+        raw = call_as(peer, "kvraft.make_clerk", kvraft.make_clerk, random_handles(ends))
+        if raw is None:
+            self.t.fatalf(f"{peer.name} at {labrpc.now():.3f} s: kvraft.make_clerk() returned None; it must return "
+                          f"the Clerk")
+        ck = ClerkHandle(raw, peer)
+        self.clerks[ck] = endnames
+        self.connect_client(ck, to)
+        return ck
+
+    def delete_client(self, ck: ClerkHandle) -> None:
+        # Go leaves the ends enabled; a deleted clerk is never used again, so its leftover tasks are stopped.
+        self.clerks.pop(ck, None)
+        ck.peer.kill()
+
+    def connect_client(self, ck: ClerkHandle, to: list[int]) -> None:
+        for j in to:
+            self.net.enable(self._clerk_ends(ck)[j], True)
+
+    def disconnect_client(self, ck: ClerkHandle, frm: list[int]) -> None:
+        for j in frm:
+            self.net.enable(self._clerk_ends(ck)[j], False)
+
+    def _clerk_ends(self, ck: ClerkHandle) -> list[str]:
+        if ck not in self.clerks:
+            raise TestFailure(f"harness misuse: {ck!r} was deleted (or made by another config)")
+        return self.clerks[ck]
+
+    # --- sizes and counters
+    def log_size(self) -> int:
+        return max(p.raft_state_size() for p in self.saved)
+
+    def snapshot_size(self) -> int:
+        return max(p.snapshot_size() for p in self.saved)
+
+    def rpc_total(self) -> int:
+        return self.net.get_total_count()
+
+    def counters(self) -> tuple[int, int]:
+        """(RPCs, bytes) since begin, clients' RPCs included."""
+        return self.rpc_total() - self.rpcs0, self.net.get_total_bytes() - self.bytes0
+
+    def op(self) -> None:
+        self.ops += 1
+        # GenericTest's clients loop `while not done: op` with no sleep, as in Go, where each op costs real time.
+        # Here computation is free and only RPCs and timers take virtual time: a clerk that answers without asking
+        # the servers would keep the clock from ever reaching the end of the test's sleep. Fail, saying why.
+        now = labrpc.now()
+        self._ops_at_instant = self._ops_at_instant + 1 if now == self._last_op_time else 1
+        self._last_op_time = now
+        if self._ops_at_instant > ZERO_TIME_OPS_LIMIT:
+            self.t.fatalf(f"{self._ops_at_instant} clerk operations completed at virtual time {now:.3f} s without "
+                          f"the clock moving, so without a single RPC (each takes virtual time): the clerk must ask "
+                          f"the servers. The test's clients loop until its sleep ends, which would never happen")
+
+    def timestamp(self) -> float:
+        """Now, in virtual seconds, nudged by a nanosecond if needed so that stamps strictly increase: many
+        events share one virtual instant, yet happen in a real order, which the linearizability check must see
+        (a Get called right after a Put returned, at the same virtual time, comes after it)."""
+        self._last_stamp = max(labrpc.now(), self._last_stamp + 1e-9)
+        return self._last_stamp
+
+    # --- fault annotations for the history view
+    def _note_partition(self, text: str | None) -> None:
+        now = labrpc.now()
+        if self._open_partition is not None:
+            since, old = self._open_partition
+            self._notes.append(Annotation(since, old, None, now))
+        self._open_partition = (now, text) if text is not None else None
+
+    def annotations(self) -> list[Annotation]:
+        """The faults injected so far; those still in force end now."""
+        now = labrpc.now()
+        notes = list(self._notes)
+        if self._open_partition is not None:
+            notes.append(Annotation(self._open_partition[0], self._open_partition[1], None, now))
+        notes += [Annotation(since, f"S{i} shut down", i, now) for i, since in sorted(self._down_since.items())]
+        return sorted(notes, key=lambda a: a.time)
+
+    # --- a test's life
+    def begin(self, description: str) -> None:
+        self.t.begin(description)
+        self.t0 = labrpc.now()
+        self.rpcs0, self.bytes0 = self.rpc_total(), self.net.get_total_bytes()
+        self.ops = 0
+
+    def end(self) -> None:
+        self.check_timeout()
+        if not self.t.failed and not self.t.unknown:   # an undecided check is no pass (run_one reports it)
+            nrpc, _ = self.counters()
+            self.t.passed(f"  {labrpc.now() - self.t0:4.1f}  {self.n:d} {nrpc:5d} {self.ops:4d}")
+
+    def check_timeout(self) -> None:
+        if not self.t.failed and labrpc.now() - self.start > TEST_TIME_LIMIT:
+            self.t.fatalf(f"test took longer than {TEST_TIME_LIMIT:.0f} seconds")
+
+    def cleanup(self) -> None:
+        for i, kv in enumerate(self.kvservers):
+            if kv is not None:
+                call_as(self.peers[i], "KVServer.kill", kv.kill)
+                self.peers[i].kill()
+        for ck in self.clerks:
+            ck.peer.kill()
+        self.net.cleanup()
+        self.check_timeout()
+
+
+def random_handles(ends: list) -> list:
+    """A shuffled copy (Go's inside-out Fisher-Yates), so that clerk slot k is not server k."""
+    rng = labrpc.random_stream("tester")
+    sa = list(ends)
+    for i in range(len(sa)):
+        j = rng.randrange(i + 1)
+        sa[i], sa[j] = sa[j], sa[i]
+    return sa
