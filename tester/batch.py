@@ -1,0 +1,74 @@
+"""`raftlab test` with many runs: the parallel runner behind a live view, then the summary and the files.
+
+    run_batch(console, tests, *, seed, runs, workers, timeout, impl, clock, schedule, output, json_path,
+              junit_path, check_determinism, verbose) -> exit status (0 only if every run passed; 130 if stopped)
+
+Every failing run leaves its full log in the output folder (KV tests also their HTML history view), and the summary
+prints the one-line command that replays it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from tester.live_view import STATUS_STYLE, LiveView
+from tester.reports import summary_table, write_json, write_junit
+from tester.run_one import replay_command
+from tester.runner import plan_runs, run_many
+
+MAX_REPLAY_LINES = 20
+
+
+def default_output_dir() -> Path:
+    return Path("raftlab-runs") / time.strftime("%Y%m%d-%H%M%S")
+
+
+def run_batch(console: Console, tests, *, seed: int, runs: int, workers: int, timeout: float, impl, clock: str,
+              schedule: str, output: Path, json_path, junit_path, check_determinism: bool, verbose: bool) -> int:
+    names = [t.name for t in tests]
+    specs = plan_runs(names, seed, runs, check_determinism)
+    console.print(f"[bold]{len(names)} test(s) × {runs} seed(s) ({seed}..{seed + runs - 1})"
+                  f"{' × 2 for the determinism check' if check_determinism else ''}, {workers} worker(s), "
+                  f"timeout {timeout:g} s per run, output in {output}[/]", soft_wrap=True)
+    started = time.monotonic()
+    with LiveView(console, names, len(specs), runs * (2 if check_determinism else 1)) as view:
+        def finished(record):
+            view.finished(record)
+            if verbose and record.output:
+                console.print(escape(record.output), highlight=False)
+        records = run_many(specs, workers=workers, timeout=timeout, impl=impl, clock=clock, schedule=schedule,
+                           output_dir=output, on_result=finished, on_start=view.started)
+    for record in records:   # keep the logs of failing runs only: passing runs' logs would just be noise
+        log = output / f"{record.test}-seed{record.seed}.log"
+        record.log_path = str(log) if not record.passed and log.exists() else ""
+    console.print(summary_table(records, names))
+    failing = [r for r in records if not r.passed]
+    for record in failing[:MAX_REPLAY_LINES]:
+        style = STATUS_STYLE.get(record.status, "red")
+        first_line = record.message.splitlines()[0] if record.message else ""
+        console.print(f"[{style}]{record.status}[/] {record.test} seed={record.seed}: {escape(first_line)}",
+                      soft_wrap=True)
+        # Never wrapped: a command or a path must survive copy and paste.
+        console.print(f"    replay: {replay_command(record.test, record.seed, impl, clock, schedule)}",
+                      highlight=False, soft_wrap=True)
+        if record.log_path:
+            console.print(f"    log:    {record.log_path}", highlight=False, soft_wrap=True)
+    if len(failing) > MAX_REPLAY_LINES:
+        console.print(f"... and {len(failing) - MAX_REPLAY_LINES} more failing runs (see --json)")
+    if json_path:
+        write_json(records, Path(json_path))
+    if junit_path:
+        write_junit(records, Path(junit_path))
+    passed = len(records) - len(failing)
+    elapsed = time.monotonic() - started
+    if records.interrupted:
+        console.print(f"[yellow]interrupted: {len(records)} of {len(specs) // (2 if check_determinism else 1)} "
+                      f"runs finished ({passed} passed) in {elapsed:.1f} s[/]")
+        return 130
+    verdict = "[green]PASS[/]" if not failing else f"[red]FAIL[/] ({len(failing)} failing)"
+    console.print(f"{verdict}: {passed}/{len(records)} runs passed in {elapsed:.1f} s")
+    return 0 if not failing else 1

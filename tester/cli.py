@@ -1,0 +1,128 @@
+"""The `raftlab` command line.
+
+    raftlab test SELECTOR... [--impl DIR|MODULE] [--seed N] [--runs R] [--workers W] [--timeout S]
+                 [--clock virtual|real] [--schedule fifo|shuffle] [--output DIR] [--json FILE] [--junit FILE]
+                 [--check-determinism] [-v]
+        SELECTOR: a part (2A … 3B), a lab (lab2, lab3), all, or a Go test name (TestBackup2B).
+        One run of each test (no --workers, --runs, --json, --junit, --check-determinism): in this process,
+        printing the Go-style lines as they come. Anything more: the parallel runner (tester.batch), one worker
+        process per run at a time, a live view, a summary table, logs of failing runs in --output.
+        Exit status 0 if every run passed, 1 if any failed, 2 on bad usage, 130 when interrupted.
+    raftlab replay | logs | init | check        see tester.tools_cli and tester.check_cli
+
+Every raftlab process runs with PYTHONHASHSEED=0 (the entry point re-executes itself once to set it), so even code
+that iterates over a set of strings replays exactly.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from tester import registry
+from tester.batch import default_output_dir, run_batch
+from tester.check_cli import check
+from tester.impl import ImplError, load_impl
+from tester.run_one import replay_command, run_test
+from tester.tools_cli import init, logs, replay
+
+STYLES = {"title": "bold", "passed": "green", "warning": "yellow", "fail": "bold red", "info": "dim"}
+DEFAULT_TIMEOUT_S = 300.0
+
+
+@click.group()
+def cli():
+    """raftlab: the MIT 6.824 Raft and KV lab tester, on a deterministic virtual-time simulation."""
+
+
+def main():
+    """Console entry point: fix the hash seed of this process (once), then run the command."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.environ["PYTHONHASHSEED"] = "0"
+        os.execv(sys.executable, [sys.executable, "-m", "tester.cli", *sys.argv[1:]])
+    cli(prog_name="raftlab")
+
+
+@cli.command()
+@click.argument("selectors", nargs=-1, required=True)
+@click.option("--impl", "impl", default=None, metavar="DIR|MODULE",
+              help="Directory holding your raft/ (and kvraft/), or a dotted module name. Default: the reference.")
+@click.option("--seed", type=int, default=None, help="Seed of the first run (default: a random one, printed).")
+@click.option("--runs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Run each test this many times, with seeds N, N+1, ...")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Parallel worker processes (default: the number of cores).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=DEFAULT_TIMEOUT_S, show_default=True,
+              help="Real seconds a run may take before it is stopped and reported as a timeout.")
+@click.option("--clock", type=click.Choice(["virtual", "real"]), default="virtual", show_default=True)
+@click.option("--schedule", type=click.Choice(["fifo", "shuffle"]), default="fifo", show_default=True,
+              help="Order of simultaneously ready tasks: fixed, or shuffled by the seed.")
+@click.option("--output", type=click.Path(file_okay=False), default=None,
+              help="Folder for the logs of failing runs (default: raftlab-runs/<time>/).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False), default=None,
+              help="Write one JSON record per run to this file.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False), default=None,
+              help="Write JUnit XML to this file.")
+@click.option("--check-determinism", is_flag=True,
+              help="Run each seed twice (under different hash seeds) and report runs whose traces differ.")
+@click.option("-v", "--verbose", is_flag=True, help="Also print each run's own output.")
+def test(selectors, impl, seed, runs, workers, timeout, clock, schedule, output, json_path, junit_path,
+         check_determinism, verbose):
+    """Run lab tests: parts (2A … 3B), labs (lab2, lab3), all, or test names (TestBackup2B)."""
+    console = Console(highlight=False)
+    try:
+        tests = registry.select(selectors)
+        load_impl(impl)   # a missing directory or make() is reported once, before any test runs
+    except (ValueError, ImplError) as exc:
+        raise click.UsageError(str(exc)) from None
+    if seed is None:
+        seed = random.SystemRandom().randrange(1, 1 << 31)
+    if runs > 1 or workers or json_path or junit_path or check_determinism or output:
+        status = run_batch(console, tests, seed=seed, runs=runs, workers=workers or os.cpu_count() or 1,
+                           timeout=timeout, impl=impl, clock=clock, schedule=schedule,
+                           output=Path(output) if output else default_output_dir(), json_path=json_path,
+                           junit_path=junit_path,
+                           check_determinism=check_determinism, verbose=verbose)
+        raise SystemExit(status)
+    _run_in_process(console, tests, seed, impl, clock, schedule, timeout)
+
+
+def _run_in_process(console, tests, seed, impl, clock, schedule, timeout) -> None:
+    def printer(text: str, kind: str) -> None:
+        console.print(escape(text), style=STYLES.get(kind, ""))
+
+    started = time.perf_counter()
+    failures, virtual = [], 0.0
+    for lab_test in tests:
+        result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, printer=printer,
+                          real_time_limit=timeout)
+        virtual += result.virtual_s
+        if not result.passed:
+            failures.append(result)
+    console.print()
+    unknown = sum(result.unknown for result in failures)   # no check failed, but one could not decide
+    summary = (f"{len(tests) - len(failures)} passed, {len(failures) - unknown} failed, {unknown} unknown in "
+               f"{time.perf_counter() - started:.1f} s real ({virtual:.1f} s virtual)")
+    if failures:
+        console.print(f"FAIL: {summary}", style="bold red")
+        for result in failures:
+            first_line = result.message.splitlines()[0] if result.message else ""
+            verdict = "UNKNOWN: " if result.unknown else ""
+            console.print(f"  {result.test} seed={result.seed}: {verdict}{escape(first_line)}", style="red")
+            console.print(f"    {replay_command(result.test, result.seed, impl, clock, schedule)}", style="dim")
+        raise SystemExit(1)
+    console.print(f"PASS: {summary}", style="bold green")
+
+
+for command in (replay, logs, init, check):
+    cli.add_command(command)
+
+if __name__ == "__main__":
+    main()

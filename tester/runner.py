@@ -1,0 +1,232 @@
+"""The parallel runner: many seeded runs of many tests, each in a worker process, with a per-run timeout.
+
+    plan_runs(test_names, seed, runs, check_determinism=False) -> [RunSpec]
+    run_many(specs, *, workers, timeout, impl=None, clock="virtual", schedule="fifo", output_dir, on_result=None,
+             on_start=None) -> [Record]          stops cleanly on KeyboardInterrupt (records so far, .interrupted)
+    Record: test, seed, status ("passed" | "failed" | "timeout" | "crashed" | "unknown" | "nondeterministic"),
+            message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path, copy
+
+Workers are plain subprocesses (`python -m tester.worker`) that speak JSON lines. A run past its timeout gets
+SIGUSR1 (its worker dumps every thread's stack), then is killed; its stacks and the tail of its output become the
+message. Workers run with PYTHONHASHSEED fixed, so code that iterates over sets of strings still replays exactly;
+with check_determinism each seed runs a second time under another hash seed, and the two traces are compared
+event by event.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+def kill_grace(timeout: float) -> float:
+    """A run first gets its own real-time limit (which fails it listing its tasks); the kill comes this much later,
+    for runs stuck where no Python code runs (a blocking C call, a dead interpreter)."""
+    return min(5.0, max(1.0, timeout / 2))
+
+
+@dataclass
+class RunSpec:
+    test: str
+    seed: int
+    copy: int = 0           # 1 = the determinism check's second run of the same seed
+
+
+@dataclass
+class Record:
+    test: str
+    seed: int
+    status: str
+    message: str = ""
+    virtual_s: float = 0.0
+    real_s: float = 0.0
+    rpcs: int = 0
+    bytes: int = 0
+    trace_hash: str = ""
+    log_path: str = ""
+    copy: int = 0
+    output: str = field(default="", repr=False)
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+class RunList(list):
+    interrupted = False
+
+
+def plan_runs(test_names, seed: int, runs: int, check_determinism: bool = False) -> list[RunSpec]:
+    copies = (0, 1) if check_determinism else (0,)
+    return [RunSpec(name, seed + i, copy) for i in range(runs) for name in test_names for copy in copies]
+
+
+class _Worker:
+    def __init__(self, hash_seed: int, log_dir: Path, index: int):
+        env = dict(os.environ, PYTHONHASHSEED=str(hash_seed), PYTHONUNBUFFERED="1")
+        self.hash_seed = hash_seed
+        self.stderr_path = log_dir / f"worker-{index}-hash{hash_seed}.err"
+        self.stderr = open(self.stderr_path, "w+")
+        self.proc = subprocess.Popen([sys.executable, "-m", "tester.worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env)
+        self.spec: RunSpec | None = None
+        self.deadline = 0.0
+        self.started = 0.0
+        self.err_offset = 0
+
+    def start(self, spec: RunSpec, job: dict, timeout: float) -> None:
+        self.spec, self.started, self.deadline = spec, time.monotonic(), time.monotonic() + timeout + kill_grace(timeout)
+        self.err_offset = self.stderr.tell() if not self.stderr.closed else 0
+        self.proc.stdin.write(json.dumps(job) + "\n")
+        self.proc.stdin.flush()
+
+    def stderr_tail(self, limit: int = 6000) -> str:
+        self.stderr.flush()
+        with open(self.stderr_path) as f:
+            f.seek(self.err_offset)
+            text = f.read()
+        return text[-limit:]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        self.stderr.close()
+
+
+def _safe(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+
+
+def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, clock: str = "virtual",
+             schedule: str = "fifo", output_dir: Path, on_result=None, on_start=None) -> RunList:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    work_dir = output_dir / ".workers"
+    work_dir.mkdir(exist_ok=True)
+    pending = deque(specs)
+    idle: list[_Worker] = []
+    busy: dict[int, _Worker] = {}
+    selector = selectors.DefaultSelector()
+    records = RunList()
+    pairs: dict[tuple[str, int], Record] = {}
+    paired = any(spec.copy for spec in specs)
+    spawned = 0
+
+    def job_for(spec: RunSpec) -> dict:
+        stem = f"{_safe(spec.test)}-seed{spec.seed}" + (f"-copy{spec.copy}" if spec.copy else "")
+        return {"test": spec.test, "seed": spec.seed, "impl": impl, "clock": clock, "schedule": schedule,
+                "timeout": timeout, "log_path": str(output_dir / f"{stem}.log"),
+                "output_dir": str(output_dir), "trace_path": str(work_dir / f"{stem}.trace")}
+
+    def finish(worker: _Worker, record: Record) -> None:
+        selector.unregister(worker.proc.stdout)
+        del busy[worker.proc.pid]
+        record.copy = worker.spec.copy
+        worker.spec = None
+        if record.status in ("timeout", "crashed"):
+            worker.stop()
+        else:
+            idle.append(worker)
+        if paired:
+            record = _pair_up(record, pairs, work_dir)
+        if record is not None:
+            records.append(record)
+            if on_result:
+                on_result(record)
+
+    try:
+        while pending or busy:
+            while pending and len(busy) < workers:
+                spec = pending.popleft()
+                worker = next((w for w in idle if w.hash_seed == spec.copy), None)
+                if worker is None:
+                    worker = _Worker(spec.copy, work_dir, spawned)
+                    spawned += 1
+                else:
+                    idle.remove(worker)
+                worker.start(spec, job_for(spec), timeout)
+                busy[worker.proc.pid] = worker
+                selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)
+                if on_start:
+                    on_start(spec)
+            for key, _ in selector.select(timeout=0.2):
+                worker = key.data
+                line = worker.proc.stdout.readline()
+                if line:
+                    finish(worker, _record_from_answer(json.loads(line)))
+                else:
+                    worker.proc.wait()
+                    finish(worker, Record(worker.spec.test, worker.spec.seed, "crashed",
+                                          f"the worker process died (exit status {worker.proc.returncode}) "
+                                          f"during the run:\n{worker.stderr_tail()}"))
+            now = time.monotonic()
+            for worker in [w for w in busy.values() if now > w.deadline]:
+                finish(worker, _kill_for_timeout(worker, timeout))
+    except KeyboardInterrupt:
+        records.interrupted = True
+    finally:
+        for worker in list(busy.values()) + idle:
+            worker.stop()
+    return records
+
+
+def _kill_for_timeout(worker: _Worker, timeout: float) -> Record:
+    if worker.proc.poll() is None:
+        worker.proc.send_signal(signal.SIGUSR1)   # faulthandler: every thread's stack to the worker's stderr
+        time.sleep(0.5)
+    stacks = worker.stderr_tail()
+    return Record(worker.spec.test, worker.spec.seed, "timeout",
+                  f"killed after {time.monotonic() - worker.started:.1f} s of real time (timeout {timeout:g} s)."
+                  f"\nStacks and last output of the worker:\n{stacks}", real_s=time.monotonic() - worker.started)
+
+
+def _record_from_answer(answer: dict) -> Record:
+    status = "passed" if answer["passed"] else "failed"
+    if answer.get("unknown"):
+        status = "unknown"
+    message = answer.get("message", "")
+    replayed = answer.get("replayed_hash")
+    if replayed is not None and replayed != answer["trace_hash"]:
+        message += (f"\nnote: running this seed again (to record its log) took a different path (trace "
+                    f"{answer['trace_hash'][:12]} vs {replayed[:12]}): the code is not deterministic; see "
+                    f"`raftlab test --check-determinism`")
+    return Record(answer["test"], answer["seed"], status, message, answer.get("virtual_s", 0.0),
+                  answer.get("real_s", 0.0), answer.get("rpcs", 0), answer.get("bytes", 0),
+                  answer.get("trace_hash", ""), output=answer.get("output", ""))
+
+
+def _pair_up(record: Record, pairs: dict, work_dir: Path) -> Record | None:
+    """With the determinism check, a seed's result is ready once both of its runs are; then compare traces."""
+    twin = pairs.pop((record.test, record.seed), None)
+    if twin is None:
+        pairs[(record.test, record.seed)] = record
+        return None
+    first, second = (twin, record) if twin.copy == 0 else (record, twin)
+    for broken in (first, second):
+        if broken.status in ("timeout", "crashed"):
+            return broken
+    if first.trace_hash != second.trace_hash:
+        first.status = "nondeterministic"
+        first.message = (f"two runs of seed {first.seed} took different paths: {_first_difference(first, work_dir)}"
+                         f"\nCommon causes: reading the wall clock (time.time, datetime.now), iterating over a "
+                         f"set or a dict keyed by objects, id(), threads.\n" + first.message).rstrip()
+    return first
+
+
+def _first_difference(record: Record, work_dir: Path) -> str:
+    stem = f"{_safe(record.test)}-seed{record.seed}"
+    try:
+        with open(work_dir / f"{stem}.trace") as a, open(work_dir / f"{stem}-copy1.trace") as b:
+            for number, (left, right) in enumerate(zip(a, b), start=1):
+                if left != right:
+                    return f"they part at event {number}:\n  first run:  {left.rstrip()}\n  second run: {right.rstrip()}"
+    except OSError as exc:
+        return f"(traces unavailable: {exc})"
+    return "one trace is a prefix of the other (one run stopped earlier)"

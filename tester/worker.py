@@ -1,0 +1,82 @@
+"""A worker process of the parallel runner: reads one JSON job per line on stdin, runs it, answers one JSON line.
+
+    python -m tester.worker        (started by tester.runner; not meant to be run by hand)
+
+Job:    {"test", "seed", "impl", "clock", "schedule", "log_path", "trace_path", "output_dir"}
+Answer: the RunResult fields as JSON, plus "replayed_hash" when a failing run was run again with logs on.
+
+Isolation: the runner kills a worker whose run outlives its timeout (after asking it, with SIGUSR1, to dump its
+threads' stacks to stderr), so a hang, an interpreter crash or a memory blow-up costs that run only. Memory is
+capped with RLIMIT_AS so a runaway run fails with MemoryError instead of taking the machine down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import faulthandler
+import json
+import os
+import signal
+import sys
+
+MEMORY_LIMIT_BYTES = 6 * 1024 ** 3
+
+
+def _limit_memory() -> None:
+    try:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT_BYTES, MEMORY_LIMIT_BYTES))
+    except (ImportError, ValueError, OSError):   # not on this platform: the timeout still protects the run
+        pass
+
+
+def run_job(job: dict) -> dict:
+    import labrpc
+    from tester.run_one import run_test
+
+    common = dict(seed=job["seed"], impl=job.get("impl"), clock=job.get("clock", "virtual"),
+                  schedule=job.get("schedule", "fifo"), quiet=True, real_time_limit=job.get("timeout"))
+    if job.get("output_dir"):
+        os.environ["RAFTLAB_OUTPUT_DIR"] = job["output_dir"]
+    trace_file = open(job["trace_path"], "w") if job.get("trace_path") else None
+    try:
+        on_trace = (lambda line: trace_file.write(line + "\n")) if trace_file else None
+        result = run_test(job["test"], on_trace=on_trace, **common)
+    finally:
+        if trace_file:
+            trace_file.close()
+    answer = dataclasses.asdict(result)
+    if not result.passed and job.get("log_path"):
+        # The run is deterministic, so running it again with logs on gives the failing run's full log.
+        with open(job["log_path"], "w") as log:
+            log.write(f"# {job['test']} seed={job['seed']}: {result.message.splitlines()[0] if result.message else ''}\n")
+            handler = labrpc.enable_logging(log)
+            try:
+                again = run_test(job["test"], **common)
+            finally:
+                labrpc.disable_logging(handler)
+            log.write(again.output)
+        answer["replayed_hash"] = again.trace_hash
+    return answer
+
+
+def main() -> None:
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the runner's to handle: it stops us cleanly
+    _limit_memory()
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)              # stray prints of student code go to the worker's log, not into the protocol
+    sys.stdout = sys.stderr
+    for line in sys.stdin:
+        job = json.loads(line)
+        try:
+            answer = run_job(job)
+        except BaseException as exc:   # a bug of ours: still answer, so the runner can report it
+            answer = {"test": job["test"], "seed": job["seed"], "passed": False,
+                      "message": f"worker error: {type(exc).__name__}: {exc}", "virtual_s": 0.0, "real_s": 0.0,
+                      "rpcs": 0, "bytes": 0, "trace_hash": "", "output": ""}
+        answers.write(json.dumps(answer) + "\n")
+
+
+if __name__ == "__main__":
+    main()
