@@ -13,30 +13,22 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from test_raft_harness_cli import NEVER_ELECTS
 from tester.cli import cli
 
 REPO = Path(__file__).resolve().parents[1]
 
-# A student Raft that never elects a leader; on seed 8 its make() blocks the whole interpreter in a C call,
-# which no in-process watchdog can interrupt: only the runner's kill can end that run.
-HANGS_ON_SEED_8 = """
+# The harness tests' Raft that never elects a leader, except that on seed 8 make() blocks the whole interpreter in
+# a C call, which no in-process watchdog can interrupt: only the runner's kill can end that run.
+HANGS_ON_SEED_8 = NEVER_ELECTS + """
     import threading
     import labrpc
-
-    class Raft:
-        def get_state(self):
-            return 0, False
-        def start(self, command):
-            return -1, 0, False
-        def snapshot(self, index, snapshot):
-            pass
-        def kill(self):
-            pass
+    never_electing_make = make
 
     def make(peers, me, persister, apply_ch):
         if labrpc.current_simulation().seed == 8:
             threading.Event().wait()
-        return Raft()
+        return never_electing_make(peers, me, persister, apply_ch)
 """
 
 
