@@ -27,8 +27,9 @@ from .common import APPEND, ERR_NO_KEY, ERR_WRONG_LEADER, GET, OK, PUT, GetArgs,
 
 
 class Op(NamedTuple):
-    """One clerk operation. It goes into the Raft log as a plain tuple: Raft persists its whole log at every
-    append, and the lab codec encodes plain tuples many times faster, and in fewer bytes, than class instances."""
+    """One clerk operation. It goes into the Raft log as a plain tuple, which the lab codec encodes in half the
+    bytes of a class instance (about 60 rather than 117), and faster: Raft persists and sends every entry, and
+    maxraftstate counts those bytes."""
     kind: str        # GET, PUT or APPEND
     key: str
     value: str

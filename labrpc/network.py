@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import traceback
 
 from labrpc.codec import EncodeError, decode, encode
 from labrpc.errors import MisuseError, TaskCrashed
@@ -241,8 +242,10 @@ class Network:
                     return False, b""
                 reply = task.result()
         except Exception as exc:
+            where_from = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
             raise _fail(TaskCrashed(f"{peer.name if peer else 'server'} at {self._sim.now():.3f} s: handler "
-                                    f"{svc_meth} raised {type(exc).__name__}: {exc}", cause=exc)) from exc
+                                    f"{svc_meth} raised {type(exc).__name__}: {exc}\n{where_from}",
+                                    cause=exc)) from exc
         try:
             return True, encode(reply)
         except EncodeError as exc:

@@ -1,11 +1,18 @@
-"""The lab-3 tests have teeth: each KV mutant (tests/mutants/kv_*.py, the classic bugs of spec §8) fails the test
-meant to catch it within 10 seeds, with that test's message, while the reference passes the same test and seed.
+"""The lab-3 tests have teeth: each KV mutant (tests/mutants/kv_*.py, a classic bug of spec §8) fails the cheapest
+test meant to catch it within 10 seeds, with that test's message, while the reference passes the same test and
+seed. Seeds are tried in order; the search stops at the first failure. Recorded (reference Raft, RPC_LATENCY 5 ms):
 
-Seeds are tried in order and the search stops at the first failure. Recorded first failing seeds:
+| mutant                        | test                            | seed | message                                        |
+|-------------------------------|---------------------------------|------|------------------------------------------------|
+| kv_no_dup_detection           | TestUnreliableOneKey3A          | 1    | duplicate element x 1 4 y in Append result     |
+| kv_minority_reads             | TestOnePartition3A              | 1    | Get in minority completed                      |
+| kv_snapshot_without_dup_table | TestSnapshotUnreliableRecover3B | 1    | duplicate element x 3 16 y in Append result    |
+| kv_log_in_snapshot            | TestSnapshotSize3B              | 1    | snapshot too large (952 > 500)                 |
+| kv_wait_forever               | TestOnePartition3A              | 1    | Put did not complete                           |
+| kv_heartbeat_wait             | TestSpeed3A                     | 1    | Operations completed too slowly 100ms/op > ... |
 
-| mutant                        | test                        | seed | message                                      |
-|-------------------------------|-----------------------------|------|----------------------------------------------|
-TABLE
+Catch rates over seeds 1-10: 10/10 for each, except kv_snapshot_without_dup_table (9/10, half of them as
+`get wrong value`: the client's own Get sees the doubled append before the final check does).
 """
 
 import pytest
@@ -14,14 +21,14 @@ from tester.run_one import run_test
 
 SEEDS = range(1, 11)
 
-# mutant module, the cheapest test that catches it, a piece of the message it fails with
+# mutant module, the cheapest test that catches it, the messages it may fail with
 CASES = [
-    ("kv_no_dup_detection", "TestUnreliableOneKey3A", "duplicate element"),
-    ("kv_minority_reads", "TestOnePartition3A", "Get in minority completed"),
-    ("kv_snapshot_without_dup_table", "TestSnapshotUnreliableRecover3B", "duplicate element"),
-    ("kv_log_in_snapshot", "TestSnapshotSize3B", "snapshot too large"),
-    ("kv_wait_forever", "TestManyPartitionsOneClient3A", "longer than 120 seconds"),
-    ("kv_heartbeat_wait", "TestSpeed3A", "Operations completed too slowly"),
+    ("kv_no_dup_detection", "TestUnreliableOneKey3A", ["duplicate element"]),
+    ("kv_minority_reads", "TestOnePartition3A", ["Get in minority completed"]),
+    ("kv_snapshot_without_dup_table", "TestSnapshotUnreliableRecover3B", ["duplicate element", "get wrong value"]),
+    ("kv_log_in_snapshot", "TestSnapshotSize3B", ["snapshot too large"]),
+    ("kv_wait_forever", "TestOnePartition3A", ["Put did not complete"]),
+    ("kv_heartbeat_wait", "TestSpeed3A", ["Operations completed too slowly"]),
 ]
 
 
@@ -33,11 +40,10 @@ def first_failure(test: str, impl: str):
     return None
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("mutant, test, message", CASES, ids=[case[0] for case in CASES])
-def test_the_tester_catches_the_kv_mutant(mutant, test, message):
+@pytest.mark.parametrize("mutant, test, messages", CASES, ids=[case[0] for case in CASES])
+def test_the_tester_catches_the_kv_mutant(mutant, test, messages):
     failure = first_failure(test, f"tests.mutants.{mutant}")
     assert failure is not None, f"{test} passed {mutant} on seeds {SEEDS.start}-{SEEDS.stop - 1}"
-    assert message in failure.message, failure.output
+    assert not failure.unknown and any(m in failure.message for m in messages), failure.output
     reference = run_test(test, seed=failure.seed, quiet=True)
     assert reference.passed, f"the reference fails {test} on seed {failure.seed} too:\n{reference.output}"

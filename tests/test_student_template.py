@@ -1,4 +1,4 @@
-"""The untouched student template fails every lab-2 part quickly and cleanly: the test's own message, no traceback,
+"""The untouched student template fails every lab-2 and lab-3 part quickly and cleanly: the test's own message, no traceback,
 well inside the 120 s limit (a student's first run must not hang or crash the tester)."""
 
 import os
@@ -15,6 +15,9 @@ TEMPLATE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
     ("TestBasicAgree2B", "one(100) failed to reach agreement", 11),
     ("TestPersist12C", "one(11) failed to reach agreement", 11),
     ("TestSnapshotInit2D", "failed to reach agreement", 11),
+    ("TestBasic3A", "Clerk.put_append: write the clerk's put_append (3A)", 1),
+    ("TestSpeed3A", "Clerk.get: write the clerk's get (3A)", 1),
+    ("TestSnapshotRPC3B", "write the clerk's", 1),
 ])
 def test_the_template_fails_each_part_with_the_tests_message(test, message, virtual_s):
     result = run_test(test, seed=1, impl=TEMPLATE, quiet=True)
