@@ -17,9 +17,7 @@ Catch rates over seeds 1-10: 10/10 for each, except kv_snapshot_without_dup_tabl
 
 import pytest
 
-from tester.run_one import run_test
-
-SEEDS = range(1, 11)
+from tests.mutants.catching import first_failure
 
 # mutant module, the cheapest test that catches it, the messages it may fail with
 CASES = [
@@ -32,18 +30,7 @@ CASES = [
 ]
 
 
-def first_failure(test: str, impl: str):
-    for seed in SEEDS:
-        result = run_test(test, seed=seed, impl=impl, quiet=True)
-        if not result.passed:
-            return result
-    return None
-
-
 @pytest.mark.parametrize("mutant, test, messages", CASES, ids=[case[0] for case in CASES])
 def test_the_tester_catches_the_kv_mutant(mutant, test, messages):
-    failure = first_failure(test, f"tests.mutants.{mutant}")
-    assert failure is not None, f"{test} passed {mutant} on seeds {SEEDS.start}-{SEEDS.stop - 1}"
+    failure = first_failure(mutant, test)
     assert not failure.unknown and any(m in failure.message for m in messages), failure.output
-    reference = run_test(test, seed=failure.seed, quiet=True)
-    assert reference.passed, f"the reference fails {test} on seed {failure.seed} too:\n{reference.output}"

@@ -1,4 +1,4 @@
-"""The lab-2 tests have teeth: each Raft mutant (tests/mutants/raft_*.py, the classic bugs of spec §8) fails the
+"""The lab-2 tests have teeth: each Raft mutant in CASES (tests/mutants/raft_*.py, classic bugs of spec §8) fails the
 cheapest test that catches it within 10 seeds, with that test's message, while the reference passes the same test
 and seed. Seeds are tried in order and the search stops at the first failure. Recorded first failing seeds:
 
@@ -18,10 +18,25 @@ and seed. Seeds are tried in order and the search stops at the first failure. Re
 | raft_restart_ignores_snapshot      | TestSnapshotInit2D      |    1 | apply error: server 1 apply out of order, ... |
 | raft_snapshot_not_persisted        | TestSnapshotInit2D      |    1 | apply error: server 0 apply out of order, ... |
 
-Figure82C catches raft_figure8_commit_old_term on 8 of seeds 1-40 (2, 8, 11, 21, 29, 30, 35, 38). Not kept as
-mutants, because no lab-2 test catches them within 10 seeds: ignoring the term of replies (Figure8Unreliable2C:
-1 of seeds 1-30; UnreliableAgree2C: 0 of 20) and not persisting votedFor (Persist12C, Persist22C, Figure82C: 0 of
-20 each).
+Figure82C catches raft_figure8_commit_old_term on 8 of seeds 1-40 (2, 8, 11, 21, 29, 30, 35, 38).
+
+Two classic bugs are not in CASES, because no lab-2 test catches them within 10 seeds; their mutants stay in
+tests/mutants/ to reproduce these numbers. Both limits are structural (Go's tests have them too), not port bugs:
+* raft_no_term_check (replies not checked against their request's term; votes counted on the peer, so a late grant
+  from the previous election counts): Figure8Unreliable2C catches it on 3 of seeds 1-400 (69, 145, 328: "commit
+  index=..."); ReElection2A, ManyElections2A, UnreliableAgree2C 0 of 200 each, Figure82C 0 of 200,
+  UnreliableChurn2C 0 of 60. A reply outlives its term only when it is delayed past an election timeout, and only
+  the long reordering (200-2199 ms) of Figure8Unreliable does that: elsewhere a reply takes at most ~30 ms.
+  There, a stale grant wins an election about 3 times a run (seeds 1-20); the three failures came from such wins
+  electing a peer that lacked committed entries (no term had two leaders, no stale AppendEntries reply counted).
+* raft_no_persist_voted_for: Persist12C, Persist22C, Persist32C 0 of 300 each, Figure82C 0 of 400,
+  ReliableChurn2C 0 of 100, UnreliableChurn2C 0 of 120. The bug needs a second vote in a term, and that is rare:
+  instrumented, 0 in the 900 Persist runs and 1 in 200 churn runs (with no second leader). A restarted peer can be
+  asked for term T again only by a candidate that enters T after the restart (requests sent before went to the dead
+  incarnation, and candidates do not resend), so one that never heard of T's leader and holds no entry of T; a
+  voter holding an entry of T refuses it (election restriction). So the window is between voting in T and getting
+  T's first entry. Figure82C crashes only leaders, which always hold an entry of their term (the test's Start), so
+  there it cannot happen at all.
 
 Backup2B does not catch raft_slow_backup: the reference retries a rejected AppendEntries at once, and a reliable
 network answers in 5 ms (virtual), so 50 one-entry steps take a quarter of a second (in Go, well under a
@@ -30,9 +45,7 @@ millisecond each); the 200-2199 ms reply delays of Figure8Unreliable make them s
 
 import pytest
 
-from tester.run_one import run_test
-
-SEEDS = range(1, 11)
+from tests.mutants.catching import first_failure
 
 # mutant module, the cheapest test that catches it, a piece of the message it fails with
 CASES = [
@@ -52,18 +65,7 @@ CASES = [
 ]
 
 
-def first_failure(test: str, impl: str):
-    for seed in SEEDS:
-        result = run_test(test, seed=seed, impl=impl, quiet=True)
-        if not result.passed:
-            return result
-    return None
-
-
 @pytest.mark.parametrize("mutant, test, message", CASES, ids=[case[0] for case in CASES])
 def test_the_tester_catches_the_raft_mutant(mutant, test, message):
-    failure = first_failure(test, f"tests.mutants.{mutant}")
-    assert failure is not None, f"{test} passed {mutant} on seeds {SEEDS.start}-{SEEDS.stop - 1}"
+    failure = first_failure(mutant, test)
     assert message in failure.message, failure.output
-    reference = run_test(test, seed=failure.seed, quiet=True)
-    assert reference.passed, f"the reference fails {test} on seed {failure.seed} too:\n{reference.output}"
