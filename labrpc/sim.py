@@ -121,6 +121,8 @@ class Simulation:
         self.live_tasks: set[asyncio.Task] = set()
         # Watchdog state: the loop thread stamps these on every pass through select.
         self.in_select = False
+        self.in_loop = False                       # the loop thread is inside run_until_complete (see _interrupt)
+        self.interrupt_lock = threading.Lock()
         self.last_beat = time.monotonic()
         self.loop_thread = threading.get_ident()
         self._schedule_rng = self.random_stream("schedule")
@@ -336,26 +338,42 @@ def _watchdog(sim: Simulation, stop: threading.Event, busy_limit: float | None, 
     started = time.monotonic()
     while not stop.wait(0.05):
         now = time.monotonic()
-        error = None
         if real_limit is not None and now - started > real_limit:
-            error = TimeLimitExceeded(f"real time limit of {real_limit:g} s reached at virtual time "
-                                      f"{sim.now():.3f} s; still running:\n{_tasks_from_another_thread(sim)}")
-        elif busy_limit is not None and not sim.in_select and now - sim.last_beat > busy_limit:
+            sim.fail(TimeLimitExceeded(f"real time limit of {real_limit:g} s reached at virtual time "
+                                       f"{sim.now():.3f} s; still running:\n{_tasks_from_another_thread(sim)}"))
+            # A loop that still turns stops at its next select; only one stuck in a step needs interrupting.
+            if not stop.wait(STUCK_AFTER_S) and time.monotonic() - sim.last_beat > STUCK_AFTER_S \
+                    and not sim.in_select:
+                _interrupt(sim, TimeLimitExceeded)
+            return
+        if busy_limit is not None and not sim.in_select and now - sim.last_beat > busy_limit:
             task = asyncio.tasks._current_tasks.get(sim.loop)
             peer = _peer_of(task)
             frame = sys._current_frames().get(sim.loop_thread)
             stack = "".join(traceback.format_stack(frame)[-8:]) if frame is not None else "(no stack)"
-            error = BusyLoopError(
+            sim.fail(BusyLoopError(
                 f"{peer.name if peer else 'tester'} at virtual time {sim.now():.3f} s: task "
                 f"{task.get_name() if task else '?'} ran for {busy_limit:g} s of real time without yielding "
                 f"(a busy loop?). Every wait must be an `await` (asyncio.sleep, a queue, an event).\n"
-                f"Where it was:\n{stack}")
-        if error is not None:
-            sim.fail(error)
-            if not sim.in_select:   # interrupt the running code itself
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(sim.loop_thread),
-                                                           ctypes.py_object(type(error)))
+                f"Where it was:\n{stack}"))
+            _interrupt(sim, BusyLoopError)
             return
+
+
+STUCK_AFTER_S = 1.0
+
+
+def _interrupt(sim: Simulation, error_type: type) -> None:
+    """Raise error_type inside the code the loop thread is running, but only while it runs the world's loop:
+    landing anywhere else (in run()'s own clean-up, in the next test) would corrupt the process."""
+    with sim.interrupt_lock:
+        if sim.in_loop:
+            _set_async_exc(sim.loop_thread, error_type)
+
+
+def _set_async_exc(thread_id: int, error_type: type | None) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id),
+                                               ctypes.py_object(error_type) if error_type else None)
 
 
 def run(main: Callable[[], Awaitable], *, seed: int, clock: str = "virtual", time_limit: float | None = None,
@@ -386,7 +404,13 @@ def run(main: Callable[[], Awaitable], *, seed: int, clock: str = "virtual", tim
         guard.start()
         main_task = loop.create_task(main(), name="main")
         try:
-            result = loop.run_until_complete(main_task)
+            sim.in_loop = True
+            try:
+                result = loop.run_until_complete(main_task)
+            finally:
+                with sim.interrupt_lock:
+                    sim.in_loop = False
+                _set_async_exc(sim.loop_thread, None)   # an interruption that has not landed yet never will
         except BaseException as exc:
             if sim.failure is not None:
                 raise sim.failure from (exc if exc is not sim.failure else None)
@@ -398,10 +422,12 @@ def run(main: Callable[[], Awaitable], *, seed: int, clock: str = "virtual", tim
         stop_watchdog.set()
         if guard.is_alive():
             guard.join()
-        _teardown(sim, loop)
-        _current_sim, time.sleep = None, _real_sleep
-        asyncio.set_event_loop(None)
-        random.setstate(random_state)
+        try:
+            _teardown(sim, loop)
+        finally:
+            _current_sim, time.sleep = None, _real_sleep
+            asyncio.set_event_loop(None)
+            random.setstate(random_state)
 
 
 def _teardown(sim: Simulation, loop: asyncio.AbstractEventLoop) -> None:

@@ -223,6 +223,28 @@ def test_real_time_limit_stops_a_world_whose_clock_never_moves():
         labrpc.run(body, seed=1, real_time_limit=0.3)
 
 
+def test_interrupted_worlds_leave_the_process_clean_for_the_next_run():
+    # The watchdog's interruption must never land in run()'s own clean-up: that once left the world registered,
+    # and every later run in the process failed with "cannot be nested".
+    async def spins_yielding():
+        while True:
+            await asyncio.sleep(0)
+
+    async def spins():
+        while True:
+            pass
+
+    async def answer():
+        return 42
+    for _ in range(4):
+        with pytest.raises(labrpc.TimeLimitExceeded):
+            labrpc.run(spins_yielding, seed=1, real_time_limit=0.1)
+        assert labrpc.run(answer, seed=1) == 42
+        with pytest.raises(labrpc.BusyLoopError):
+            labrpc.run(spins, seed=1, busy_limit=0.1)
+        assert labrpc.run(answer, seed=1) == 42
+
+
 def test_unhandled_exception_in_a_peer_task_fails_the_run():
     async def body():
         async def ticker():
