@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import builtins
 import enum
+import functools
 import io
 import pickle
 import types
@@ -27,7 +28,6 @@ import types
 from labrpc.errors import DecodeError, EncodeError
 
 _PROTOCOL = 5
-_SAFE_BUILTINS = {"complex", "range", "slice", "set", "frozenset", "bytearray"}
 _REFUSED_MODULES = ("asyncio", "_asyncio", "threading", "_thread", "socket", "io", "_io", "selectors", "concurrent",
                     "multiprocessing", "logging", "contextvars", "weakref", "ssl", "subprocess", "queue",
                     "labrpc.network", "labrpc.sim")
@@ -36,6 +36,7 @@ _CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, 
                types.CoroutineType, types.AsyncGeneratorType, types.TracebackType, type(len.__call__),
                staticmethod, classmethod, property)
 _SAFE_BUILTIN_TYPES = (complex, range, slice, set, frozenset, bytearray)
+_SAFE_BUILTINS = {t.__name__ for t in _SAFE_BUILTIN_TYPES}
 # Classes travel by name. Decoding happens in the process that encoded (a deep copy, the persister of a peer
 # that restarts), so a name always finds its class here; a local class defined again replaces the old one.
 _registered: dict[str, type] = {}
@@ -94,12 +95,15 @@ def _refusal(obj) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=None)
+def _slot_names(cls: type) -> tuple[str, ...]:
+    """Found once per class: encoding is on the hot path of every RPC."""
+    return tuple(name for klass in cls.__mro__ for name in klass.__dict__.get("__slots__", ())
+                 if name not in ("__dict__", "__weakref__"))
+
+
 def _state_of(obj) -> tuple[dict | None, dict | None]:
-    slots = {}
-    for klass in type(obj).__mro__:
-        for name in klass.__dict__.get("__slots__", ()):
-            if name not in ("__dict__", "__weakref__") and hasattr(obj, name):
-                slots[name] = getattr(obj, name)
+    slots = {name: getattr(obj, name) for name in _slot_names(type(obj)) if hasattr(obj, name)}
     return getattr(obj, "__dict__", None), slots or None
 
 

@@ -117,7 +117,6 @@ class Simulation:
         self._streams: dict[str, random.Random] = {}
         self._hash = hashlib.blake2b(digest_size=16)
         self._on_trace = on_trace        # called with each trace event, for the determinism check
-        self.events = 0
         self.live_tasks: set[asyncio.Task] = set()
         # Watchdog state: the loop thread stamps these on every pass through select.
         self.in_select = False
@@ -140,7 +139,6 @@ class Simulation:
         """Add an event to the trace; its hash identifies the run, event for event."""
         line = f"{round(self.now() * 1e6)} {event!r}"   # integer microseconds: cheaper, and exact
         self._hash.update(line.encode())
-        self.events += 1
         if self._on_trace is not None:
             self._on_trace(line)
 

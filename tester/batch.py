@@ -35,7 +35,7 @@ def run_batch(console: Console, tests, *, seed: int, runs: int, workers: int, ti
                   f"{' × 2 for the determinism check' if check_determinism else ''}, {workers} worker(s), "
                   f"timeout {timeout:g} s per run, output in {output}[/]", soft_wrap=True)
     started = time.monotonic()
-    with LiveView(console, names, len(specs), runs * (2 if check_determinism else 1)) as view:
+    with LiveView(console, names, runs * (2 if check_determinism else 1)) as view:
         def finished(record):
             view.finished(record)
             if verbose and record.output:

@@ -38,7 +38,7 @@ from labrpc import Network, Persister, Server, Service
 
 from tester.porcupine import Annotation
 from tester.raft_config import TEST_TIME_LIMIT, RaftHandle, randstring, show
-from tester.student_calls import _student_traceback, call_as
+from tester.student_calls import call_as, student_error
 from tester.testing import T, TestFailure
 
 ZERO_TIME_OPS_LIMIT = 1000   # clerk operations completed at one virtual instant before the test is failed
@@ -90,8 +90,7 @@ class ClerkHandle:
         except (TestFailure, asyncio.CancelledError):
             raise
         except Exception as exc:
-            raise TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: {what} raised {type(exc).__name__}: "
-                              f"{exc}\n{_student_traceback(exc)}") from exc
+            raise student_error(self.peer, what, exc) from exc
 
 
 class Config:

@@ -1,6 +1,6 @@
 """What `raftlab test` shows while runs go on (rich): progress with ETA, a row per test, a line per failure.
 
-    with LiveView(console, test_names, total_runs) as view:
+    with LiveView(console, test_names, runs_per_test) as view:
         view.started(spec)         a run began (its test row counts it as running)
         view.finished(record)      a run ended: the row's counts move; a failure also prints a line at once
 
@@ -24,7 +24,7 @@ STATUS_STYLE = {"passed": "green", "failed": "red", "timeout": "magenta", "crash
 
 
 class LiveView:
-    def __init__(self, console: Console, test_names: list[str], total_runs: int, runs_per_test: int):
+    def __init__(self, console: Console, test_names: list[str], runs_per_test: int):
         self.console = console
         self.names = test_names
         self.runs_per_test = runs_per_test
@@ -34,7 +34,7 @@ class LiveView:
         self.progress = Progress(TextColumn("[bold]runs"), BarColumn(), MofNCompleteColumn(),
                                  TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("eta"),
                                  TimeRemainingColumn(), console=console)
-        self.task = self.progress.add_task("runs", total=total_runs)
+        self.task = self.progress.add_task("runs", total=len(test_names) * runs_per_test)
         self.live = Live(self._render(), console=console, refresh_per_second=4, transient=False)
 
     def __enter__(self) -> LiveView:

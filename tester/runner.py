@@ -83,12 +83,11 @@ class _Worker:
 
     def start(self, spec: RunSpec, job: dict, timeout: float) -> None:
         self.spec, self.started, self.deadline = spec, time.monotonic(), time.monotonic() + timeout + kill_grace(timeout)
-        self.err_offset = self.stderr.tell() if not self.stderr.closed else 0
+        self.err_offset = os.fstat(self.stderr.fileno()).st_size   # only the worker writes there: where it is now
         self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
 
     def stderr_tail(self, limit: int = 6000) -> str:
-        self.stderr.flush()
         with open(self.stderr_path) as f:
             f.seek(self.err_offset)
             text = f.read()

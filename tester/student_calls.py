@@ -27,8 +27,7 @@ def call_as(peer: labrpc.Peer, what: str, fn, *args):
     except TestFailure:
         raise
     except Exception as exc:
-        raise TestFailure(f"{peer.name} at {labrpc.now():.3f} s: {what}() raised {type(exc).__name__}: {exc}\n"
-                          f"{_student_traceback(exc)}") from exc
+        raise student_error(peer, f"{what}()", exc) from exc
     if inspect.isawaitable(result):
         if inspect.iscoroutine(result):
             result.close()   # never awaited: do not let Python warn about it later
@@ -37,7 +36,9 @@ def call_as(peer: labrpc.Peer, what: str, fn, *args):
     return result
 
 
-def _student_traceback(exc: BaseException) -> str:
-    """The traceback without the tester's own frames: what the student needs to find the bug."""
+def student_error(peer: labrpc.Peer, what: str, exc: BaseException) -> TestFailure:
+    """The failure for an exception raised by student code: who, when, which call, and the traceback without
+    the tester's own frames (what the student needs to find the bug)."""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_TESTER_DIR)]
-    return "".join(traceback.format_list(frames)).rstrip()
+    return TestFailure(f"{peer.name} at {labrpc.now():.3f} s: {what} raised {type(exc).__name__}: {exc}\n"
+                       f"{''.join(traceback.format_list(frames)).rstrip()}")

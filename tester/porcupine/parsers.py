@@ -125,26 +125,30 @@ def _parse_edn_map(path, line_no, line) -> dict:
     return out
 
 
-def parse_kv_log(path) -> list[Operation]:
-    log = _OpenInvokes(path)
+def _numbered_lines(path):
+    """(line number, stripped text) of each non-blank line: every error names its line."""
     with open(path, encoding="utf-8") as f:
         for line_no, line in enumerate(f, start=1):
-            line = line.strip()
-            if not line:
-                continue
-            m = _parse_edn_map(path, line_no, line)
-            missing = [k for k in ("process", "type", "f", "key", "value") if k not in m]
-            if missing:
-                raise HistoryFormatError(path, line_no, f"missing :{', :'.join(missing)}")
-            f_, type_ = m["f"].lstrip(":"), m["type"]
-            if f_ not in (GET, PUT, APPEND):
-                raise HistoryFormatError(path, line_no, f":f must be :get, :put or :append, not :{f_}")
-            if type_ == ":invoke":
-                log.invoke(line_no, m["process"], KvInput(f_, m["key"], m["value"] or ""))
-            elif type_ == ":ok":
-                log.answer(line_no, m["process"], KvOutput((m["value"] or "") if f_ == GET else ""))
-            else:
-                raise HistoryFormatError(path, line_no, f":type must be :invoke or :ok, not {type_}")
+            if line.strip():
+                yield line_no, line.strip()
+
+
+def parse_kv_log(path) -> list[Operation]:
+    log = _OpenInvokes(path)
+    for line_no, line in _numbered_lines(path):
+        m = _parse_edn_map(path, line_no, line)
+        missing = [k for k in ("process", "type", "f", "key", "value") if k not in m]
+        if missing:
+            raise HistoryFormatError(path, line_no, f"missing :{', :'.join(missing)}")
+        f_, type_ = m["f"].lstrip(":"), m["type"]
+        if f_ not in (GET, PUT, APPEND):
+            raise HistoryFormatError(path, line_no, f":f must be :get, :put or :append, not :{f_}")
+        if type_ == ":invoke":
+            log.invoke(line_no, m["process"], KvInput(f_, m["key"], m["value"] or ""))
+        elif type_ == ":ok":
+            log.answer(line_no, m["process"], KvOutput((m["value"] or "") if f_ == GET else ""))
+        else:
+            raise HistoryFormatError(path, line_no, f":type must be :invoke or :ok, not {type_}")
     return log.close(lambda input: KvOutput(""))
 
 
@@ -154,37 +158,33 @@ _JEPSEN = re.compile(r"^INFO\s+jepsen\.util\s+-\s+(\d+)\s+:(invoke|ok|fail|info)
 
 def parse_etcd_log(path) -> list[Operation]:
     log = _OpenInvokes(path)
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            line = line.strip()
-            if not line:
-                continue
-            m = _JEPSEN.match(line)
-            if not m:
-                raise HistoryFormatError(path, line_no, "expected 'INFO  jepsen.util - P\t:invoke|:ok|:fail|:info"
-                                                        "\t:read|:write|:cas\tnil|V|[FROM TO]|:timed-out'")
-            process, type_, f_, arg = int(m[1]), m[2], m[3], m[4]
-            if type_ == "info":
-                continue  # not an answer: the op stays open and is closed as unknown at the end
-            if type_ == "invoke":
-                if f_ == READ:
-                    log.invoke(line_no, process, RegisterInput(READ))
-                elif f_ == WRITE and arg.isdigit():
-                    log.invoke(line_no, process, RegisterInput(WRITE, int(arg)))
-                elif f_ == CAS and m[5]:
-                    log.invoke(line_no, process, RegisterInput(CAS, int(m[6]), int(m[5])))
-                else:
-                    raise HistoryFormatError(path, line_no, f"invoke :{f_} cannot take {arg}")
-            elif arg == ":timed-out":
-                if not (f_ == READ and type_ == "fail"):
-                    raise HistoryFormatError(path, line_no, "only ':fail :read :timed-out' may answer :timed-out")
-                log.answer(line_no, process, RegisterOutput(unknown=True))
-            elif f_ == READ:
-                if type_ != "ok":
-                    raise HistoryFormatError(path, line_no, "a read can only be answered :ok or :fail :timed-out")
-                log.answer(line_no, process, RegisterOutput(None if arg == "nil" else int(arg)))
+    for line_no, line in _numbered_lines(path):
+        m = _JEPSEN.match(line)
+        if not m:
+            raise HistoryFormatError(path, line_no, "expected 'INFO  jepsen.util - P\t:invoke|:ok|:fail|:info"
+                                                    "\t:read|:write|:cas\tnil|V|[FROM TO]|:timed-out'")
+        process, type_, f_, arg = int(m[1]), m[2], m[3], m[4]
+        if type_ == "info":
+            continue  # not an answer: the op stays open and is closed as unknown at the end
+        if type_ == "invoke":
+            if f_ == READ:
+                log.invoke(line_no, process, RegisterInput(READ))
+            elif f_ == WRITE and arg.isdigit():
+                log.invoke(line_no, process, RegisterInput(WRITE, int(arg)))
+            elif f_ == CAS and m[5]:
+                log.invoke(line_no, process, RegisterInput(CAS, int(m[6]), int(m[5])))
             else:
-                log.answer(line_no, process, RegisterOutput(ok=type_ == "ok"))
+                raise HistoryFormatError(path, line_no, f"invoke :{f_} cannot take {arg}")
+        elif arg == ":timed-out":
+            if not (f_ == READ and type_ == "fail"):
+                raise HistoryFormatError(path, line_no, "only ':fail :read :timed-out' may answer :timed-out")
+            log.answer(line_no, process, RegisterOutput(unknown=True))
+        elif f_ == READ:
+            if type_ != "ok":
+                raise HistoryFormatError(path, line_no, "a read can only be answered :ok or :fail :timed-out")
+            log.answer(line_no, process, RegisterOutput(None if arg == "nil" else int(arg)))
+        else:
+            log.answer(line_no, process, RegisterOutput(ok=type_ == "ok"))
     return log.close(lambda input: RegisterOutput(unknown=True))
 
 
