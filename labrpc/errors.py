@@ -8,7 +8,11 @@
       TaskCrashed        an exception escaped a task (student code, an RPC handler) and nobody handled it
     EncodeError          a value cannot go over the wire or into the persister (names the field path)
     DecodeError          bytes that the codec will not turn back into objects
+    student_exception_text(who, what, exc, hide=()) -> str   "S2 at 3.141 s: Raft.start() raised KeyError: 7" and
+                         the traceback without the frames of files under the folders in `hide` (the framework's)
 """
+
+import traceback
 
 
 class SimulationError(Exception):
@@ -43,3 +47,10 @@ class EncodeError(TypeError):
 
 class DecodeError(ValueError):
     pass
+
+
+def student_exception_text(who: str, what: str, exc: BaseException, hide: tuple[str, ...] = ()) -> str:
+    """The failure text for an exception raised by student code: who and when ("S2 at 3.141 s"), which call, and the
+    traceback without the framework's own frames (what the student needs to find the bug)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(hide)]
+    return f"{who}: {what} raised {type(exc).__name__}: {exc}\n{''.join(traceback.format_list(frames)).rstrip()}"

@@ -17,6 +17,9 @@
     srv.add_service(Service(obj))         service name = type(obj).__name__; handlers = its public methods
                                           taking one argument (args) and returning the reply (def or async def)
     reply = await end.call("Raft.request_vote", args)   a deep copy of the reply, or None if the call failed
+    await net.carry(endname, svc_meth, request_bytes) -> reply bytes | None   the same, encoded (end.call uses it;
+                                          so does the tester for calls the student side makes)
+    srv.invoke(svc_meth, request_bytes) -> reply bytes | Future of them   run a handler (the network calls it)
 
 Each delivered request takes RPC_LATENCY (5 ms, virtual) on the wire, on top of Go's delays.
 A handler that is still running when its server dies (deleted, replaced, disconnected, or its peer killed)
@@ -87,6 +90,48 @@ class Server:
         return method
 
 
+    def invoke(self, svc_meth: str, request: bytes):
+        """Run the handler of svc_meth on the encoded request, as this server's peer: the encoded reply, or a task
+        that gives it (an async handler). A broken call (unknown method, a handler that raises, a reply that is
+        not data) fails the run, naming the peer and the call. The student side (labrpc.host) serves its
+        handlers with this too."""
+        try:
+            handler = self._lookup(svc_meth)
+        except MisuseError as exc:
+            raise _fail(exc) from None
+        args = decode(request)
+        as_peer = self.peer.active() if self.peer is not None else contextlib.nullcontext()
+        try:
+            with as_peer:
+                reply = handler(args)
+                if inspect.isawaitable(reply):   # an async handler runs as a task of the server's peer
+                    return asyncio.ensure_future(self._finish(svc_meth, reply))
+        except Exception as exc:
+            raise _fail(self._handler_error(svc_meth, exc)) from exc
+        return self._encode_reply(svc_meth, reply)
+
+    async def _finish(self, svc_meth: str, pending):
+        try:
+            reply = await pending
+        except Exception as exc:
+            raise _fail(self._handler_error(svc_meth, exc)) from exc
+        return self._encode_reply(svc_meth, reply)
+
+    def _handler_error(self, svc_meth: str, exc: Exception) -> TaskCrashed:
+        where_from = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
+        return TaskCrashed(f"{self._who()}: handler {svc_meth} raised {type(exc).__name__}: {exc}\n{where_from}",
+                           cause=exc)
+
+    def _encode_reply(self, svc_meth: str, reply) -> bytes:
+        try:
+            return encode(reply)
+        except EncodeError as exc:
+            raise _fail(EncodeError(f"{self._who()}: reply of {svc_meth}: {exc}")) from None
+
+    def _who(self) -> str:
+        return f"{self.peer.name if self.peer is not None else 'server'} at {current_simulation().now():.3f} s"
+
+
 class ClientEnd:
     def __init__(self, net: Network, name):
         self._net = net
@@ -103,7 +148,8 @@ class ClientEnd:
             request = encode(args)
         except EncodeError as exc:
             raise _fail(EncodeError(f"{where()}: arguments of {svc_meth}: {exc}")) from None
-        return await net._carry(self.name, svc_meth, request)
+        reply = await net.carry(self.name, svc_meth, request)
+        return None if reply is None else decode(reply)
 
 
 class Network:
@@ -151,6 +197,12 @@ class Network:
         self._check_end(endname, "enable")
         self._enabled[endname] = bool(enabled)
 
+    def has_end(self, endname) -> bool:
+        try:
+            return endname in self._ends
+        except TypeError:   # not hashable: not an end name
+            return False
+
     def get_count(self, servername) -> int:
         server = self._servers.get(servername)
         if server is None:
@@ -171,7 +223,8 @@ class Network:
             raise MisuseError(f"{what}({endname!r}): no such end; create it with make_end first")
 
     # --- one call's journey
-    async def _carry(self, endname, svc_meth: str, request: bytes):
+    async def carry(self, endname, svc_meth: str, request: bytes) -> bytes | None:
+        """One call's journey, from the end named endname: the encoded reply, or None if the call failed."""
         # What the call sees of the network is fixed when it starts: enabling the end later does not revive it.
         self._count += 1
         self._bytes += len(request)
@@ -208,7 +261,7 @@ class Network:
             await asyncio.sleep(delay / 1000)
         self._bytes += len(reply)
         sim.record("reply", endname, len(reply))
-        return decode(reply)
+        return reply
 
     def _is_dead(self, endname, servername, server: Server) -> bool:
         return (not self._enabled[endname] or self._servers.get(servername) is not server
@@ -217,40 +270,21 @@ class Network:
     async def _dispatch(self, server: Server, endname, servername, svc_meth: str, request: bytes):
         """Run the handler as the server's peer. Returns (finished, encoded reply)."""
         server.count += 1
-        try:
-            handler = server._lookup(svc_meth)
-        except MisuseError as exc:
-            raise _fail(exc) from None
-        args = decode(request)
         peer = server.peer
         if peer is not None and not peer.alive:
             return False, b""
-        as_peer = peer.active() if peer is not None else contextlib.nullcontext()
-        try:
-            with as_peer:
-                reply = handler(args)
-                if inspect.isawaitable(reply):   # an async handler runs as a task of the server's peer
-                    reply = asyncio.ensure_future(reply)
-            if isinstance(reply, asyncio.Future):
-                task = reply
-                while not task.done():
-                    await asyncio.wait((task,), timeout=DEATH_CHECK_INTERVAL)
-                    if not task.done() and self._is_dead(endname, servername, server):
-                        task.add_done_callback(_retrieve)   # it may finish later; nobody wants its reply
-                        return False, b""
-                if task.cancelled():
+        reply = server.invoke(svc_meth, request)
+        if isinstance(reply, asyncio.Future):   # the handler is still running (async, or on the student side)
+            task = reply
+            while not task.done():
+                await asyncio.wait((task,), timeout=DEATH_CHECK_INTERVAL)
+                if not task.done() and self._is_dead(endname, servername, server):
+                    task.add_done_callback(_retrieve)   # it may finish later; nobody wants its reply
                     return False, b""
-                reply = task.result()
-        except Exception as exc:
-            where_from = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
-            raise _fail(TaskCrashed(f"{peer.name if peer else 'server'} at {self._sim.now():.3f} s: handler "
-                                    f"{svc_meth} raised {type(exc).__name__}: {exc}\n{where_from}",
-                                    cause=exc)) from exc
-        try:
-            return True, encode(reply)
-        except EncodeError as exc:
-            raise _fail(EncodeError(f"{peer.name if peer else 'server'} at {self._sim.now():.3f} s: reply of "
-                                    f"{svc_meth}: {exc}")) from None
+            if task.cancelled() or task.exception() is not None:   # the failure is reported already
+                return False, b""
+            reply = task.result()
+        return True, reply
 
 
 def _retrieve(task: asyncio.Task) -> None:

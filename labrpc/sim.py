@@ -10,6 +10,9 @@
         with peer.active(): ...           code in the block, and every task it creates, belongs to the peer
         peer.kill()                       cancel every task of the peer, now and later (a real crash)
     current_peer() -> Peer | None
+    sim.partner                           the student side when it runs in a process of its own
+                                          (tester.isolation): stepped in lockstep with this loop's clock, see
+                                          _SimSelector.select; None when student code runs in this process
 
 Failures end the whole run with one of (all `SimulationError`): DeadlockError (nothing can ever run again),
 BusyLoopError (a task never yields), TimeLimitExceeded, MisuseError (time.sleep, threads...), TaskCrashed
@@ -124,6 +127,14 @@ class Simulation:
         self.interrupt_lock = threading.Lock()
         self.last_beat = time.monotonic()
         self.loop_thread = threading.get_ident()
+        self.interrupt_sent = False                # see run(): clear a pending interruption only if one was sent
+        # Real-time limit checked on every turn of the loop (the watchdog thread is only needed while student code
+        # runs in this process: a loop that runs only the tester's code comes back to select by itself).
+        self.real_deadline: float | None = None
+        self.real_limit: float | None = None
+        # The other half of the world, in another process (tester.isolation.StudentProcess): it has
+        # step(until) -> instant it stopped at, or None when it has nothing to do by `until`; and describe().
+        self.partner = None
         self._schedule_rng = self.random_stream("schedule")
 
     # --- time, randomness, trace
@@ -204,6 +215,9 @@ class _SimSelector(selectors.BaseSelector):
     def select(self, timeout=None):
         sim = self._sim
         sim.last_beat = time.monotonic()
+        if sim.failure is None and sim.real_deadline is not None and sim.last_beat > sim.real_deadline:
+            sim.fail(TimeLimitExceeded(f"real time limit of {sim.real_limit:g} s reached at virtual time "
+                                       f"{sim.now():.3f} s; still running:\n{sim.describe_tasks()}"))
         if sim.failure is not None and not sim.tearing_down:
             sim.loop.stop()
             timeout = 0
@@ -212,6 +226,8 @@ class _SimSelector(selectors.BaseSelector):
             sim._schedule_rng.shuffle(ready)
             sim.loop._ready.clear()
             sim.loop._ready.extend(ready)
+        if timeout != 0 and sim.partner is not None and not sim.tearing_down and self._step_partner(timeout):
+            return []
         if sim.clock == "real":
             sim.in_select = True
             try:
@@ -245,10 +261,27 @@ class _SimSelector(selectors.BaseSelector):
         sim.virtual_now = target
         return []
 
+    def _step_partner(self, timeout: float | None) -> bool:
+        """This side is idle until its next timer: let the student side run up to then (never past the time
+        limit). True if it ran; the clock then stands at the instant it stopped at, where its outputs (calls,
+        replies, applied entries) are due here. Both sides take turns, so the run stays one sequence of events."""
+        sim = self._sim
+        now = sim.loop.time()
+        until = None if timeout is None else now + timeout
+        if sim.time_limit is not None:
+            limit = sim.start + sim.time_limit
+            until = limit if until is None else min(until, limit)
+        stopped_at = sim.partner.step(until)
+        if stopped_at is None:
+            return False
+        if sim.clock == "virtual":
+            sim.virtual_now = max(sim.virtual_now, stopped_at)
+        return True
+
 
 class _SimLoop(asyncio.SelectorEventLoop):
-    def __init__(self, sim: Simulation):
-        super().__init__(selector=_SimSelector(sim))
+    def __init__(self, sim: Simulation, selector: selectors.BaseSelector | None = None):
+        super().__init__(selector=selector if selector is not None else _SimSelector(sim))
         self._sim = sim
         self.set_task_factory(_task_factory)
 
@@ -310,8 +343,8 @@ def _fail_if_unretrieved(task: asyncio.Task, turns_left: int) -> None:
 
 def _forbidden_sleep(seconds: float) -> None:
     sim = _current_sim
-    if sim is None or threading.get_ident() != sim.loop_thread:
-        return _real_sleep(seconds)
+    if sim is None or threading.get_ident() != sim.loop_thread or sim.partner is not None:
+        return _real_sleep(seconds)   # (with a partner, student code runs elsewhere: this is the tester's own wait)
     error = MisuseError(f"{where()}: time.sleep({seconds}) would freeze the whole simulated world (every peer "
                         f"shares one thread). Use `await asyncio.sleep({seconds})` instead.")
     sim.fail(error)
@@ -366,6 +399,7 @@ def _interrupt(sim: Simulation, error_type: type) -> None:
     landing anywhere else (in run()'s own clean-up, in the next test) would corrupt the process."""
     with sim.interrupt_lock:
         if sim.in_loop:
+            sim.interrupt_sent = True
             _set_async_exc(sim.loop_thread, error_type)
 
 
@@ -390,16 +424,21 @@ def run(main: Callable[[], Awaitable], *, seed: int, clock: str = "virtual", tim
     random_state = random.getstate()
     random.seed(seed)
     stop_watchdog = threading.Event()
+    # The watchdog thread interrupts student code that holds this loop; with the student side in a process of its
+    # own (busy_limit=None) nothing here can spin, and the real-time limit is checked on every turn instead.
     guard = threading.Thread(target=_watchdog, args=(sim, stop_watchdog, busy_limit, real_time_limit),
-                             daemon=True, name="raftlab-watchdog")
+                             daemon=True, name="raftlab-watchdog") if busy_limit is not None else None
     _current_sim, time.sleep = sim, _forbidden_sleep
     try:
         asyncio.set_event_loop(loop)
         sim.start = loop.time()
+        if real_time_limit is not None:
+            sim.real_limit, sim.real_deadline = real_time_limit, time.monotonic() + real_time_limit
         if clock == "real" and time_limit is not None:
             loop.call_at(sim.start + time_limit, lambda: sim.fail(TimeLimitExceeded(
                 f"time limit of {time_limit:g} s reached; still running:\n{sim.describe_tasks()}")))
-        guard.start()
+        if guard is not None:
+            guard.start()
         main_task = loop.create_task(main(), name="main")
         try:
             sim.in_loop = True
@@ -408,7 +447,11 @@ def run(main: Callable[[], Awaitable], *, seed: int, clock: str = "virtual", tim
             finally:
                 with sim.interrupt_lock:
                     sim.in_loop = False
-                _set_async_exc(sim.loop_thread, None)   # an interruption that has not landed yet never will
+                    # An interruption that has not landed yet never will. Only when one was sent: on CPython
+                    # 3.11, clearing leaves the eval breaker set, and with a trace or profile hook installed
+                    # (pdb, cProfile, coverage) the interpreter then spins forever.
+                    if sim.interrupt_sent:
+                        _set_async_exc(sim.loop_thread, None)
         except BaseException as exc:
             if sim.failure is not None:
                 raise sim.failure from (exc if exc is not sim.failure else None)
@@ -418,7 +461,7 @@ def run(main: Callable[[], Awaitable], *, seed: int, clock: str = "virtual", tim
         return result
     finally:
         stop_watchdog.set()
-        if guard.is_alive():
+        if guard is not None and guard.is_alive():
             guard.join()
         try:
             _teardown(sim, loop)

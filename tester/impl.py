@@ -11,6 +11,12 @@
     impl.spec, impl.label        what was asked for; a short description for messages
     ImplError                    a clear message: missing directory, missing package, missing make()...
 
+    resolve_impl(spec=None) -> ImplSource
+        the same specs, found WITHOUT importing anything of them: what the student side (tester.students) needs to
+        import the implementation in a process of its own. .links: top-level packages it may import besides the
+        submission (labrpc, the reference raft/kvraft, a mutant's package); .root: the submission folder (or
+        None); .either: a dotted module that may provide raft or kvraft (or None); .label; .reference_root
+
 One process imports one `raft` at a time: switching implementation purges the cached `raft*` / `kvraft*`
 modules, and removes from sys.path the directories this module put there.
 """
@@ -18,9 +24,11 @@ modules, and removes from sys.path the directories this module put there.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import sys
 import traceback
+from dataclasses import dataclass, field
 from types import ModuleType
 
 # The reference packages live next to the tester package (in the source tree and when installed).
@@ -56,6 +64,44 @@ class Impl:
         if package not in self._modules:
             self._modules[package] = _import_package(package, self._root, self.label)
         return self._modules[package]
+
+
+@dataclass(frozen=True)
+class ImplSource:
+    """Where an implementation lives, for the student side: see resolve_impl."""
+    spec: str | None
+    root: str | None
+    either: str | None = None
+    links: dict = field(default_factory=dict)
+    reference_root: str = REFERENCE_ROOT
+
+    @property
+    def label(self) -> str:
+        return "reference" if self.spec is None else str(self.spec)
+
+
+def resolve_impl(spec=None) -> ImplSource:
+    labrpc_link = {"labrpc": os.path.join(REFERENCE_ROOT, "labrpc")}
+    reference = {p: os.path.join(REFERENCE_ROOT, p) for p in _PACKAGES}
+    if spec is None:
+        return ImplSource(None, None, links={**labrpc_link, **reference})
+    spec = str(spec)
+    if os.path.isdir(spec):
+        root = os.path.abspath(spec)
+        if not any(_package_exists(root, p) for p in _PACKAGES):
+            raise ImplError(f"--impl {spec}: {root} holds neither raft/ nor kvraft/ (expected {root}/raft/__init__.py)")
+        return ImplSource(spec, root, links=labrpc_link)
+    if os.sep in spec or spec.startswith(".") or not all(part.isidentifier() for part in spec.split(".")):
+        raise ImplError(f"--impl {spec}: no such directory (give a directory holding raft/, or a dotted module name)")
+    top, *rest = spec.split(".")
+    found = importlib.util.find_spec(top)   # finds the top-level package without importing it
+    folders = list(found.submodule_search_locations or []) if found is not None else []
+    if top in ("tester", *_PACKAGES, "labrpc") or not folders or not (
+            os.path.isfile(os.path.join(folders[0], *rest) + ".py")
+            or os.path.isfile(os.path.join(folders[0], *rest, "__init__.py"))):
+        raise ImplError(f"--impl {spec}: no such directory or module (a dotted name must name a module inside a "
+                        f"package, e.g. tests.mutants.raft_slow_election)")
+    return ImplSource(spec, None, either=spec, links={**labrpc_link, **reference, top: folders[0]})
 
 
 def load_impl(spec=None) -> Impl:

@@ -21,8 +21,9 @@
     cfg.annotations() -> [Annotation]     the faults injected so far (partitions, shutdowns), for the history view
     cfg.check_timeout(), cfg.cleanup(), cfg.counters() -> (rpcs, bytes) since begin (for run_one)
     ck.get(key) -> str, ck.put(key, value), ck.append(key, value)   the student's Clerk, run as the clerk's peer
-    ck.raw (the student's Clerk), ck.peer; cfg.clerks[ck] = its end names, index j leading to server j
-    cfg.kvservers[i] (the student's KVServer or None), cfg.rafts[i] (its .rf as a RaftHandle), cfg.saved[i]
+    ck.raw (the student's Clerk, in-process runs only), ck.peer; cfg.clerks[ck] = its end names, index j leading to
+                                          server j
+    cfg.kvservers[i] (a KVServerHandle or None), cfg.rafts[i] (its .rf as a RaftHandle), cfg.saved[i]
 
 Every call into student code runs as its peer, so logs are labelled and a crash kills exactly that incarnation; an
 exception in it fails the test with the peer, the virtual time and the call in the message.
@@ -30,15 +31,11 @@ exception in it fails the test with the peer, the virtual time and the call in t
 
 from __future__ import annotations
 
-import asyncio
-import inspect
-
 import labrpc
-from labrpc import Network, Persister, Server, Service
+from labrpc import Network, Persister
 
 from tester.porcupine import Annotation
-from tester.raft_config import TEST_TIME_LIMIT, RaftHandle, randstring, show
-from tester.student_calls import call_as, student_error
+from tester.raft_config import TEST_TIME_LIMIT, randstring, show
 from tester.testing import T, TestFailure
 
 ZERO_TIME_OPS_LIMIT = 1000   # clerk operations completed at one virtual instant before the test is failed
@@ -56,41 +53,38 @@ async def make_config(t: T, n: int, unreliable: bool, maxraftstate: int) -> Conf
 
 
 class ClerkHandle:
-    """The tester's view of one student Clerk: each operation runs as a task of the clerk's own peer."""
+    """The tester's view of one student Clerk: op(method, *args) runs Clerk.<method> as a task of the clerk's own
+    peer (in this process or on the student side, tester.students) and returns its result; .raw is the student's
+    Clerk when it lives in this process, else None."""
 
-    def __init__(self, raw, peer: labrpc.Peer):
-        self.raw, self.peer = raw, peer
+    def __init__(self, peer: labrpc.Peer, op, raw=None):
+        self.peer, self._op, self.raw = peer, op, raw
 
     def __repr__(self) -> str:
         return f"ClerkHandle({self.peer.name})"
 
     async def get(self, key: str) -> str:
-        value = await self._call("get", key)
+        value = await self._op("get", key)
         if not isinstance(value, str):
             raise TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: Clerk.get({key!r}) returned {show(value)}; "
                               f"it must return the value as a str (\"\" for a missing key)")
         return value
 
     async def put(self, key: str, value: str) -> None:
-        await self._call("put", key, value)
+        await self._op("put", key, value)
 
     async def append(self, key: str, value: str) -> None:
-        await self._call("append", key, value)
+        await self._op("append", key, value)
 
-    async def _call(self, method: str, *args):
-        what = f"Clerk.{method}({', '.join(map(repr, args))})"
-        try:
-            with self.peer.active():   # the task below, and all it starts, belongs to the clerk
-                coro = getattr(self.raw, method)(*args)
-                if not inspect.isawaitable(coro):
-                    raise TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: {what} returned {show(coro)} "
-                                      f"at once; Clerk.{method} must be an `async def`")
-                task = asyncio.ensure_future(coro)
-            return await task
-        except (TestFailure, asyncio.CancelledError):
-            raise
-        except Exception as exc:
-            raise student_error(self.peer, what, exc) from exc
+
+class KVServerHandle:
+    """The tester's view of one KVServer: kill(), run as its peer; .raw as for ClerkHandle."""
+
+    def __init__(self, peer: labrpc.Peer, call, raw=None):
+        self.peer, self._call, self.raw = peer, call, raw
+
+    def kill(self) -> None:
+        self._call("KVServer.kill", "kill")
 
 
 class Config:
@@ -131,7 +125,7 @@ class Config:
             self.saved[i] = self.saved[i].copy()
         kv = self.kvservers[i]
         if kv is not None:
-            call_as(self.peers[i], "KVServer.kill", kv.kill)
+            kv.kill()
             self.peers[i].kill()   # Go's Kill() only sets a flag; here the incarnation's tasks really stop
             self.kvservers[i] = self.rafts[i] = None
             self._down_since[i] = labrpc.now()
@@ -148,16 +142,10 @@ class Config:
         # A fresh persister, so the old instance doesn't overwrite the new instance's persisted state; it holds a
         # copy of the old one's, so start_kv_server() gets the last persisted state.
         self.saved[i] = self.saved[i].copy() if self.saved[i] is not None else Persister()
-        peer = self.peers[i] = labrpc.Peer(f"S{i}")
-        kvraft = self.t.impl.kvraft
-        kv = call_as(peer, "kvraft.start_kv_server", kvraft.start_kv_server, ends, i, self.saved[i], self.maxraftstate)
-        if getattr(kv, "rf", None) is None:
-            self.t.fatalf(f"{peer.name} at {labrpc.now():.3f} s: kvraft.start_kv_server() returned {show(kv)}, "
-                          f"which has no .rf; it must return the KVServer, with its Raft as kv.rf")
-        self.kvservers[i], self.rafts[i] = kv, RaftHandle(kv.rf, peer)
-        server = Server(peer=peer)   # both services' handlers run as this incarnation
-        server.add_service(Service(kv, name="KVServer"))
-        server.add_service(Service(kv.rf, name="Raft"))
+        peer = self.peers[i] = self.t.students.new_peer(f"S{i}")
+        # Both services' handlers (KVServer and its Raft) run as this incarnation.
+        self.kvservers[i], self.rafts[i], server = self.t.students.start_kv_server(peer, ends, i, self.saved[i],
+                                                                                   self.maxraftstate)
         self.net.add_server(i, server)
         if i in self._down_since:
             since = self._down_since.pop(i)
@@ -224,14 +212,9 @@ class Config:
         ends = [self.net.make_end(name) for name in endnames]
         for j, name in enumerate(endnames):
             self.net.connect(name, j)
-        peer = labrpc.Peer(f"C{self.clerks_made}")
+        peer = self.t.students.new_peer(f"C{self.clerks_made}")
         self.clerks_made += 1
-        kvraft = self.t.impl.kvraft
-        raw = call_as(peer, "kvraft.make_clerk", kvraft.make_clerk, random_handles(ends))
-        if raw is None:
-            self.t.fatalf(f"{peer.name} at {labrpc.now():.3f} s: kvraft.make_clerk() returned None; it must return "
-                          f"the Clerk")
-        ck = ClerkHandle(raw, peer)
+        ck = self.t.students.make_clerk(peer, random_handles(ends))
         self.clerks[ck] = endnames
         self.connect_client(ck, to)
         return ck
@@ -325,7 +308,7 @@ class Config:
     def cleanup(self) -> None:
         for i, kv in enumerate(self.kvservers):
             if kv is not None:
-                call_as(self.peers[i], "KVServer.kill", kv.kill)
+                kv.kill()
                 self.peers[i].kill()
         for ck in self.clerks:
             ck.peer.kill()

@@ -21,7 +21,8 @@
     cfg.log_size() -> int                 the largest persisted raft state
     cfg.set_unreliable(u), cfg.set_long_reordering(b), cfg.rpc_count(i), cfg.rpc_total(), cfg.bytes_total()
     cfg.rafts[i]                          RaftHandle (None when crashed): get_state(), start(cmd), snapshot(index,
-                                          data), kill() called as peer S{i}; .raw is the student's object
+                                          data), kill() called as peer S{i}; .raw is the student's object (in-process
+                                          runs only)
     cfg.connected[i], cfg.n, cfg.net, cfg.logs[i] (index -> command applied by i), cfg.peers[i]
     randstring(n), rand.int(), rand.int31(), rand.int63()   the tester's randomness (stream "tester")
     same(a, b)                            Go interface equality: same type and equal value
@@ -29,7 +30,8 @@
 
 Any fatal error raises TestFailure with the Go message; an error found by an applier fails the test at once
 (t.fail_now). Student code is always called as its own peer (tester.student_calls.call_as), so an exception in
-it fails the test with the peer and the virtual time in the message.
+it fails the test with the peer and the virtual time in the message. Where student code runs (a process of its own,
+or this one) is t.students' business (tester.students): the harness reads the same either way.
 """
 
 from __future__ import annotations
@@ -39,9 +41,8 @@ import base64
 import time
 
 import labrpc
-from labrpc import ApplyMsg, Network, Persister, Server, Service
+from labrpc import ApplyMsg, Network, Persister
 
-from tester.student_calls import call_as
 from tester.testing import T, TestFailure
 
 RAFT_ELECTION_TIMEOUT = 1.0   # seconds (Go's RaftElectionTimeout): the tests' unit of sleeping
@@ -85,24 +86,26 @@ def show(value) -> str:
 
 
 class RaftHandle:
-    """The tester's view of one Raft peer: each call runs as that peer and fails the test clearly if it breaks."""
+    """The tester's view of one Raft peer: each call runs as that peer and fails the test clearly if it breaks.
+    call(what, method, *args) makes the call, in this process or on the student side (tester.students); .raw is
+    the student's object when it lives in this process, else None."""
 
-    def __init__(self, raw, peer: labrpc.Peer):
-        self.raw, self.peer = raw, peer
+    def __init__(self, peer: labrpc.Peer, call, raw=None):
+        self.peer, self._call, self.raw = peer, call, raw
 
     def get_state(self) -> tuple[int, bool]:
-        result = call_as(self.peer, "Raft.get_state", self.raw.get_state)
+        result = self._call("Raft.get_state", "get_state")
         return self._shape(result, 2, "Raft.get_state", "(term, is_leader)")
 
     def start(self, command) -> tuple[int, int, bool]:
-        result = call_as(self.peer, "Raft.start", self.raw.start, command)
+        result = self._call("Raft.start", "start", command)
         return self._shape(result, 3, "Raft.start", "(index, term, is_leader)")
 
     def snapshot(self, index: int, snapshot: bytes) -> None:
-        call_as(self.peer, "Raft.snapshot", self.raw.snapshot, index, snapshot)
+        self._call("Raft.snapshot", "snapshot", index, snapshot)
 
     def kill(self) -> None:
-        call_as(self.peer, "Raft.kill", self.raw.kill)
+        self._call("Raft.kill", "kill")
 
     def _shape(self, result, size: int, what: str, expected: str):
         if not isinstance(result, (tuple, list)) or len(result) != size:
@@ -189,19 +192,12 @@ class Config:
                     self.t.fatalf(err)
         else:
             self.saved[i] = Persister()
-        apply_ch: asyncio.Queue = asyncio.Queue(maxsize=1)
-        peer = self.peers[i] = labrpc.Peer(f"S{i}")
-        with peer.active():   # every task Raft creates, and its RPC handlers, belong to this incarnation
-            server = Server()
-        raw = call_as(peer, "raft.make", self.t.impl.raft.make, ends, i, self.saved[i], apply_ch)
-        if raw is None:
-            self.t.fatalf(f"{peer.name} at {labrpc.now():.3f} s: raft.make() returned None; it must return the "
-                          f"Raft object")
-        self.rafts[i] = RaftHandle(raw, peer)
+        peer = self.peers[i] = self.t.students.new_peer(f"S{i}")
+        # Every task Raft creates, and its RPC handlers, belong to this incarnation. Its service is registered as
+        # "Raft" whatever the class is called (a mutant subclass, a student's RaftPeer): in Go the service name is
+        # the type name, which is always Raft, and peers call "Raft.request_vote".
+        self.rafts[i], apply_ch, server = self.t.students.make_raft(peer, ends, i, self.saved[i])
         self.appliers[i] = self.t.go(applier(i, apply_ch), name=f"applier S{i}")   # the tester's, not the peer's
-        # Registered as "Raft" whatever the class is called (a mutant subclass, a student's RaftPeer): in Go the
-        # service name is the type name, which is always Raft, and peers call "Raft.request_vote".
-        server.add_service(Service(raw, name="Raft"))
         self.net.add_server(i, server)
 
     def connect(self, i: int) -> None:

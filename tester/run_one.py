@@ -1,8 +1,11 @@
 """Run one lab test in a fresh simulated world, and say how it went. The CLI, pytest and the runners use this.
 
     run_test(test, *, seed, impl=None, clock="virtual", schedule="fifo", quiet=False, printer=None, on_trace=None,
-             real_time_limit=None)
+             real_time_limit=None, in_process=False, log_topics=None, sink=None)
         test: a Go test name ("TestInitialElection2A") or a registry.LabTest; impl: see tester.impl.load_impl.
+        Student code runs in a process of its own (tester.students) unless in_process (debugging only: not
+        isolated); log_topics: None (student logs off), [] (every topic) or a list of topics; sink(text) receives
+        what student code prints and logs (default: this process's stdout, or nothing when quiet).
         Prints (unless quiet) the title, the Go-style Passed line with seed=N, or on failure the message and the
         exact replay command; printer(text, kind) replaces print (kinds: title, passed, warning, info, fail);
         on_trace(line) receives every trace event of the simulation (see labrpc.run); real_time_limit stops a
@@ -16,6 +19,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 import traceback
 from dataclasses import dataclass
@@ -23,9 +27,13 @@ from dataclasses import dataclass
 import labrpc
 
 from tester import registry
-from tester.impl import Impl, ImplError, load_impl
+from tester.impl import Impl, ImplError
 from tester.raft_config import TEST_TIME_LIMIT
+from tester.students import open_students
+from tester.students.sandbox import SandboxUnavailable
 from tester.testing import T, TestFailure
+
+BUSY_LIMIT_IN_PROCESS_S = 10.0   # the watchdog's, when student code runs in this process
 
 
 @dataclass
@@ -58,37 +66,69 @@ def _print_plain(text: str, kind: str) -> None:
     print(text, flush=True)
 
 
+def _echo(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+class _SinkStream:
+    """A file-like front for a sink, for logging's StreamHandler (in-process runs)."""
+
+    def __init__(self, sink):
+        self.write = sink
+
+    def flush(self) -> None:
+        pass
+
+
 def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: str = "fifo", quiet: bool = False,
-             printer=None, on_trace=None, real_time_limit: float | None = None) -> RunResult:
+             printer=None, on_trace=None, real_time_limit: float | None = None, in_process: bool = False,
+             log_topics=None, sink=None) -> RunResult:
     lab_test = test if isinstance(test, registry.LabTest) else registry.get(test)
     out = None if quiet else (printer or _print_plain)
-    t = T(lab_test.name, lab_test.title, None, seed, out)
+    sink = sink if sink is not None else (None if quiet else _echo)
+    t = T(lab_test.name, lab_test.title, impl, seed, out)
     t.sections = lab_test.sections
     sims: list = []
     real0 = time.perf_counter()
     message = ""
+    students = handler = None
     try:
-        t.impl = load_impl(impl)
+        t.students = students = open_students(impl, in_process=in_process, log_topics=log_topics, sink=sink)
+        isolated = students.mode == "isolated"
+        if not isolated and log_topics is not None:
+            handler = labrpc.enable_logging(_SinkStream(sink or _echo), topics=log_topics or None)
 
         async def main():
+            students.attach()
             await t.run(lab_test.fn)
 
-        labrpc.run(main, seed=seed, clock=clock, schedule=schedule, time_limit=TEST_TIME_LIMIT,
-                    on_trace=on_trace, real_time_limit=real_time_limit, simulation_out=sims)
-    except (TestFailure, ImplError) as exc:
+        labrpc.run(main, seed=seed, clock=clock, schedule=schedule, time_limit=TEST_TIME_LIMIT, on_trace=on_trace,
+                   real_time_limit=real_time_limit, simulation_out=sims,
+                   busy_limit=None if isolated else BUSY_LIMIT_IN_PROCESS_S)
+    except (TestFailure, ImplError, SandboxUnavailable) as exc:
         message = str(exc)
     except labrpc.TimeLimitExceeded as exc:
-        message = f"test took longer than {TEST_TIME_LIMIT:.0f} seconds ({exc})"
+        # Go's message is for the test's own 120 s; the per-run real-time limit (--timeout) says what it is.
+        message = str(exc) if str(exc).startswith("real time limit") else \
+            f"test took longer than {TEST_TIME_LIMIT:.0f} seconds ({exc})"
     except labrpc.SimulationError as exc:
         message = str(exc)
     except Exception as exc:   # a tester bug, or student code failing outside any guarded call
         message = f"unexpected {type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc)).rstrip()}"
+    finally:
+        if students is not None:
+            students.close()
+        if handler is not None:
+            labrpc.disable_logging(handler)
     real_s = time.perf_counter() - real0
     sim = sims[0] if sims else None
     virtual_s = sim.now() if sim is not None else 0.0
     rpcs, nbytes = t.cfg.counters() if t.cfg is not None else (0, 0)
     unknown = not message and bool(t.unknown)
     message = message or t.unknown
+    if not message and not t.completed:   # positive evidence only: the test body must be seen to finish
+        message = "the test did not run to its end (harness bug?)"
     passed = not message
     if not passed:
         verdict, kind = ("UNKNOWN", "warning") if unknown else ("FAIL", "fail")

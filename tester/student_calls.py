@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import inspect
 import os
-import traceback
 
 import labrpc
+from labrpc.errors import student_exception_text
 
 from tester.testing import TestFailure
 
@@ -39,6 +39,4 @@ def call_as(peer: labrpc.Peer, what: str, fn, *args):
 def student_error(peer: labrpc.Peer, what: str, exc: BaseException) -> TestFailure:
     """The failure for an exception raised by student code: who, when, which call, and the traceback without
     the tester's own frames (what the student needs to find the bug)."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_TESTER_DIR)]
-    return TestFailure(f"{peer.name} at {labrpc.now():.3f} s: {what} raised {type(exc).__name__}: {exc}\n"
-                       f"{''.join(traceback.format_list(frames)).rstrip()}")
+    return TestFailure(student_exception_text(f"{peer.name} at {labrpc.now():.3f} s", what, exc, (_TESTER_DIR,)))

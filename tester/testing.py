@@ -12,6 +12,8 @@
     t.passed(fields)                print "  ... Passed --<fields>" plus the real seconds since begin and the seed
     await t.run(fn)                 run `await fn(t)`, then the deferred calls; raise the test's failure
     t.failed, t.failure, t.failed_at (virtual seconds), t.lines (the output), t.cfg (the harness, once made)
+    t.students                      where student code runs (tester.students): the harness makes peers through it
+    t.completed                     True only once the body and the deferred calls ran to their end without failure
     t.sections                      titles of further begin/end sections (registry.LabTest.sections) begin accepts
     t.unknown                       set (to the reason) when a check could not decide, e.g. a linearizability check
                                     out of time: the run is then reported as unknown, never as passed
@@ -45,6 +47,8 @@ class T:
         self.failure: BaseException | None = None
         self.failed_at: float | None = None
         self.cfg = None                      # set by make_config: run_one reads its counters
+        self.students = None                 # where student code runs (tester.students), set by run_one
+        self.completed = False               # the body ran to its end and every deferred call ran: the only pass
         self._body: asyncio.Task | None = None
         self._deferred: list[Callable[[], Any]] = []
         self._real_begin = time.perf_counter()
@@ -123,3 +127,4 @@ class T:
             raise self.failure
         if self._body.cancelled():
             raise TestFailure("the test was cancelled without a failure (harness bug)")
+        self.completed = True

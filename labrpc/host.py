@@ -1,0 +1,536 @@
+"""The student side of a run: every object of a submission (Raft peers, KV servers, clerks) in a process of its own,
+driven by the tester over the pipes of labrpc.wire (its docstring is the whole conversation).
+
+    main(command_fd, report_fd, memory_limit)   serve one run; started by tester.students.process, never by hand
+    python -s -S -u -c "import sys; sys.path.insert(0, STAGE); from labrpc.host import main; main(3, 4, LIMIT)"
+
+The tester holds the clock. This process runs only when told to: a plain call (make, get_state, start...) runs at
+once and is answered; "advance" lets the loop run up to the tester's next timer, through instants where nothing
+leaves this process, and stops at the end of the first instant that produced something for the tester (an RPC, a
+reply, an ApplyMsg, a persisted state). Both sides take turns, so a run is one sequence of events from one seed.
+
+Nothing here is trusted: the verdict comes from what the tester sees cross the pipes. The guards below (no
+threads, processes, sockets, signals, time.sleep or wall clock in student code) keep honest code deterministic
+and tell a student what went wrong; the wall is the process boundary (and bubblewrap, when installed).
+"""
+
+from __future__ import annotations
+
+import _thread
+import asyncio
+import faulthandler
+import functools
+import importlib
+import inspect
+import os
+import random
+import selectors
+import signal
+import sys
+import threading
+import time
+import traceback
+
+from labrpc import sim as simulation
+from labrpc import wire
+from labrpc.codec import EncodeError
+from labrpc.errors import MisuseError, student_exception_text
+from labrpc.logs import enable_logging
+from labrpc.network import ClientEnd, Server, Service
+from labrpc.persister import Persister
+
+_LABRPC_DIR = os.path.dirname(os.path.abspath(__file__))
+_STDLIB_DIR = os.path.dirname(os.__file__)
+_FRAMEWORK_DIRS = (_LABRPC_DIR + os.sep, _STDLIB_DIR + os.sep, "<frozen ")
+_real_monotonic = time.monotonic
+_real_sleep = time.sleep
+_ENTRY_POINTS = {"raft": "make", "kvraft": "start_kv_server"}
+_FORBIDDEN_EVENTS = {
+    "os.fork": "starting processes (os.fork)", "os.forkpty": "starting processes (os.forkpty)",
+    "os.posix_spawn": "starting processes (os.posix_spawn)", "os.spawn": "starting processes (os.spawn*)",
+    "os.exec": "replacing the process (os.exec*)", "os.system": "starting processes (os.system)",
+    "subprocess.Popen": "starting processes (subprocess)", "socket.__new__": "opening sockets (socket.socket)",
+    "os.kill": "sending signals (os.kill)", "os.killpg": "sending signals (os.killpg)",
+    "signal.pthread_kill": "sending signals (signal.pthread_kill)",
+}
+
+
+def _show(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}...({len(text)} chars)"
+
+
+class _Outbox:
+    """What this side has for the tester since its last report: events in order, and the last save of each
+    persister (only the last one matters: the tester reads its persisters only between two reports)."""
+
+    def __init__(self):
+        self.events: list = []
+        self.saves: dict[int, tuple[bytes, bytes]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.events or self.saves)
+
+    def take(self) -> list:
+        out = [("persist", key, state, snapshot) for key, (state, snapshot) in self.saves.items()] + self.events
+        self.events, self.saves = [], {}
+        return out
+
+
+class _HostSimulation(simulation.Simulation):
+    """The student side's view of the world: its clock follows the tester's; a failure is reported, and the tester
+    ends the run (first failure wins there)."""
+
+    def __init__(self, host: Host, seed: int, clock: str, schedule: str, start: float):
+        super().__init__(seed, clock, schedule, None)
+        self.host = host
+        self.start = start
+
+    def fail(self, error) -> None:
+        self.host.fail(str(error))
+
+
+class _HostSelector(selectors.BaseSelector):
+    """Idle means: hand the turn back to the tester (if this instant produced anything for it, or the next timer is
+    past `until`) and serve its commands; otherwise jump (virtual clock) or sleep (real clock) to the next timer."""
+
+    def __init__(self, host: Host):
+        self._real = selectors.DefaultSelector()
+        self._host = host
+
+    def register(self, fileobj, events, data=None):
+        return self._real.register(fileobj, events, data)
+
+    def unregister(self, fileobj):
+        return self._real.unregister(fileobj)
+
+    def modify(self, fileobj, events, data=None):
+        return self._real.modify(fileobj, events, data)
+
+    def get_key(self, fileobj):
+        return self._real.get_key(fileobj)
+
+    def get_map(self):
+        return self._real.get_map()
+
+    def close(self):
+        self._real.close()
+
+    def select(self, timeout=None):
+        host = self._host
+        sim = host.sim
+        host.beat = _real_monotonic()
+        if sim.schedule == "shuffle" and len(sim.loop._ready) > 1:
+            ready = list(sim.loop._ready)
+            sim._schedule_rng.shuffle(ready)
+            sim.loop._ready.clear()
+            sim.loop._ready.extend(ready)
+        if timeout == 0:
+            return []
+        next_at = None if timeout is None else sim.loop.time() + timeout
+        if host.outbox or next_at is None or next_at > host.until:
+            host.serve()
+        elif sim.clock == "virtual":
+            sim.virtual_now = next_at
+        else:
+            host.waiting = True
+            self._real.select(timeout)
+            host.waiting, host.beat = False, _real_monotonic()
+        return []
+
+
+class _WireNetwork:
+    """What the student's ClientEnds talk to on this side: each call leaves as an output, and its reply (or None)
+    comes back as an input when the tester's network is done with it."""
+
+    _done = False
+
+    def __init__(self, host: Host):
+        self._host = host
+
+    async def carry(self, endname, svc_meth: str, request: bytes) -> bytes | None:
+        host = self._host
+        host.last_call += 1
+        call_id = host.last_call
+        future = host.sim.loop.create_future()
+        host.calls[call_id] = future
+        peer = simulation.current_peer()
+        host.outbox.events.append(("call", call_id, getattr(peer, "key", None), endname, svc_meth, request))
+        try:
+            return await future
+        finally:
+            host.calls.pop(call_id, None)
+
+
+class _WiredPersister(Persister):
+    """The student's Persister: reads are local; every save also goes to the tester's copy, the one that counts."""
+
+    def __init__(self, host: Host, key: int, raft_state: bytes, snapshot: bytes):
+        super().__init__()
+        self._host, self._key = host, key
+        self._raft_state, self._snapshot = raft_state, snapshot
+
+    def save(self, raft_state, snapshot) -> None:
+        super().save(raft_state, snapshot)
+        self._host.outbox.saves[self._key] = (self._raft_state, self._snapshot)
+
+
+class _ApplyForwarder:
+    """apply_ch of one Raft peer: an asyncio.Queue(maxsize=1) as in the tester's own process. The tester's applier
+    takes one message per credit, so the queue fills and put() blocks exactly when it would there."""
+
+    def __init__(self, host: Host, key: int, peer: simulation.Peer):
+        self.queue: asyncio.Queue = asyncio.Queue(maxsize=1)
+        self.credit = asyncio.Event()
+        self.peer = peer
+        self.task = host.sim.loop.create_task(self._forward(host, key), name=f"apply_ch of {peer.name}")
+
+    async def _forward(self, host: Host, key: int) -> None:
+        while True:
+            await self.credit.wait()
+            self.credit.clear()
+            m = await self.queue.get()
+            host.outbox.events.append(("apply", key, *_apply_fields(m)))
+
+
+def _apply_fields(m) -> tuple[bytes | None, str]:
+    if not hasattr(m, "command_valid") or not hasattr(m, "snapshot_valid"):
+        return None, _show(m)
+    fields = (m.command_valid, m.command, getattr(m, "command_index", 0), m.snapshot_valid,
+              getattr(m, "snapshot", b""), getattr(m, "snapshot_term", 0), getattr(m, "snapshot_index", 0))
+    try:
+        return wire.dumps(fields), ""
+    except Exception as exc:
+        return None, f"an ApplyMsg that is not data ({type(exc).__name__}: {exc})"
+
+
+class Host:
+    def __init__(self, command_fd: int, report_fd: int):
+        self.command_fd, self.report_fd = command_fd, report_fd
+        self.sim: _HostSimulation | None = None
+        self.outbox = _Outbox()
+        self.until = float("-inf")         # how far the current "advance" may run
+        self.in_advance = False            # an "advance" is in hand: its report is due when the loop stops
+        self.first_command = None
+        self.failed = False
+        self.beat = _real_monotonic()      # the watchdog's: when the loop last came back to select
+        self.waiting = True                # blocked on the tester (or sleeping on the real clock): not busy
+        self.net = _WireNetwork(self)
+        self.last_call = 0
+        self.calls: dict[int, asyncio.Future] = {}
+        self.peers: dict[int, simulation.Peer] = {}
+        self.objects: dict[int, object] = {}
+        self.owners: dict[int, simulation.Peer] = {}
+        self.servers: dict[int, Server] = {}
+        self.channels: dict[int, _ApplyForwarder] = {}
+        self.modules: dict[str, object] = {}
+
+    # --- the conversation
+    def run(self) -> None:
+        self.first_command = wire.read_frame(self.command_fd)
+        kind, now, _, (body, *_) = self.first_command
+        if kind != "load":
+            raise SystemExit(f"raftlab student side: the first command must be 'load', not {kind!r}")
+        self.sim = _HostSimulation(self, body["seed"], body["clock"], body["schedule"], body["start"])
+        loop = simulation._SimLoop(self.sim, selector=_HostSelector(self))
+        self.sim.loop = loop
+        self.sim.virtual_now = now
+        simulation._current_sim = self.sim
+        asyncio.set_event_loop(loop)
+        random.seed(body["seed"])
+        if body.get("topics") is not None:
+            enable_logging(sys.stderr, topics=body["topics"] or None)
+        threading.Thread(target=_watchdog, args=(self, body["busy_limit"], threading.get_ident()), daemon=True,
+                         name="raftlab-student-watchdog").start()
+        _install_guards(self)
+        loop.run_until_complete(loop.create_future())   # forever: the tester kills this process when it is done
+
+    def serve(self) -> None:
+        """Answer the command in hand, then take commands until one lets the loop run."""
+        while True:
+            if self.in_advance:
+                self.in_advance = False
+                self.report("ok", None)
+            self.waiting = True
+            command, self.first_command = self.first_command or wire.read_frame(self.command_fd), None
+            self.waiting, self.beat = False, _real_monotonic()
+            kind, now, inputs, body = command
+            if self.sim.clock == "virtual":
+                self.sim.virtual_now = max(self.sim.virtual_now, now)
+            self.apply_inputs(inputs)
+            if kind == "advance":
+                self.until = float("inf") if body[0] is None else body[0]
+                self.in_advance = True
+                return
+            try:
+                status, result = "ok", getattr(self, f"do_{kind}")(*body)
+            except _CallFailed as exc:
+                status, result = "error", str(exc)
+            self.report(status, result)
+
+    def report(self, status: str, result) -> None:
+        loop = self.sim.loop
+        if loop._ready:
+            wakeup = loop.time()
+        else:
+            wakeup = min((h.when() for h in loop._scheduled if not h.cancelled()), default=None)
+        wire.send_frame(self.report_fd, (status, result, self.outbox.take(), wakeup, loop.time()))
+
+    def fail(self, message: str) -> None:
+        if not self.failed:
+            self.failed = True
+            self.outbox.events.append(("fail", message))
+
+    def where(self, peer) -> str:
+        return f"{peer.name if peer is not None else 'student side'} at {self.sim.now():.3f} s"
+
+    # --- inputs
+    def apply_inputs(self, inputs) -> None:
+        for item in inputs:
+            getattr(self, f"input_{item[0]}")(*item[1:])
+
+    def input_reply(self, call_id: int, reply) -> None:
+        future = self.calls.get(call_id)
+        if future is not None and not future.done():
+            future.set_result(reply)
+
+    def input_deliver(self, req_id: int, server_key: int, svc_meth: str, request: bytes) -> None:
+        try:
+            reply = self.servers[server_key].invoke(svc_meth, request)
+        except Exception:   # reported already (Server.invoke fails the run)
+            return
+        if isinstance(reply, asyncio.Future):
+            reply.add_done_callback(functools.partial(self._handled, req_id))
+        else:
+            self.outbox.events.append(("handled", req_id, reply))
+
+    def _handled(self, req_id: int, task: asyncio.Future) -> None:
+        if not task.cancelled() and task.exception() is None:
+            self.outbox.events.append(("handled", req_id, task.result()))
+
+    def input_credit(self, chan_key: int) -> None:
+        self.channels[chan_key].credit.set()
+
+    def input_kill(self, peer_key: int) -> None:
+        peer = self.peers[peer_key]
+        peer.kill()
+        for channel in self.channels.values():
+            if channel.peer is peer:
+                channel.task.cancel()
+
+    def input_op(self, op_id: int, clerk_key: int, method: str, args: tuple) -> None:
+        clerk, peer = self.objects[clerk_key], self.owners[clerk_key]
+        what = f"Clerk.{method}({', '.join(map(repr, args))})"
+        try:
+            with peer.active():   # the task below, and all it starts, belongs to the clerk
+                coro = getattr(clerk, method)(*args)
+                if not inspect.isawaitable(coro):
+                    self.outbox.events.append(("op_done", op_id, "error", f"{self.where(peer)}: {what} returned "
+                                               f"{_show(coro)} at once; Clerk.{method} must be an `async def`"))
+                    return
+                task = asyncio.ensure_future(coro)
+        except Exception as exc:
+            self.outbox.events.append(("op_done", op_id, "error", self._student_error(peer, what, exc)))
+            return
+        task.add_done_callback(functools.partial(self._op_done, op_id, peer, what))
+
+    def _op_done(self, op_id: int, peer, what: str, task: asyncio.Future) -> None:
+        if task.cancelled():
+            return   # the clerk was killed: the tester stopped waiting already
+        if task.exception() is not None:
+            self.outbox.events.append(("op_done", op_id, "error", self._student_error(peer, what,
+                                                                                      task.exception())))
+            return
+        try:
+            self.outbox.events.append(("op_done", op_id, "ok", wire.dumps(task.result())))
+        except Exception as exc:
+            self.outbox.events.append(("op_done", op_id, "error", f"{self.where(peer)}: {what} returned "
+                                       f"{_show(task.result())}, which is not data ({exc})"))
+
+    # --- commands
+    def do_load(self, spec: dict) -> dict:
+        """Import what the run needs: spec["roles"] ("raft", "kvraft") from the submission (spec["paths"] first on
+        sys.path), or from spec["either"], a module that provides make() and/or start_kv_server()."""
+        for path in reversed(spec["paths"]):
+            if path not in sys.path:
+                sys.path.insert(0, path)
+        either = spec.get("either")
+        if either and not self.modules:
+            module = self._import(either)
+            for role, function in _ENTRY_POINTS.items():
+                if callable(getattr(module, function, None)):
+                    self.modules[role] = module
+            if not self.modules:
+                raise _CallFailed(f"{either} ({getattr(module, '__file__', '?')}) defines neither make() (a raft "
+                                  f"implementation) nor start_kv_server() (a kvraft implementation)")
+        for role in spec["roles"]:
+            if role not in self.modules:
+                module = self._import(role)
+                if not callable(getattr(module, _ENTRY_POINTS[role], None)):
+                    raise _CallFailed(f"{role} ({getattr(module, '__file__', '?')}) has no {_ENTRY_POINTS[role]}() "
+                                      f"function")
+                self.modules[role] = module
+        return {role: os.path.realpath(getattr(module, "__file__", "") or "") for role, module in self.modules.items()}
+
+    def _import(self, name: str):
+        try:
+            return importlib.import_module(name)
+        except BaseException as exc:   # SyntaxError, SystemExit at import...: the student's to read
+            frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
+            shown = [f for f in frames if "<frozen importlib" not in f and _LABRPC_DIR not in f]
+            raise _CallFailed(f"importing {name} failed:\n{''.join(shown[-8:]).rstrip()}") from None
+
+    def do_peer(self, peer_key: int, name: str) -> None:
+        peer = self.peers[peer_key] = simulation.Peer(name)
+        peer.key = peer_key
+
+    def do_make(self, what: str, peer_key: int, keys: tuple, end_names: list, args: tuple) -> None:
+        """what: "raft" (keys: object, server, persister, channel), "kvserver" (keys: kv, rf, server, persister)
+        or "clerk" (keys: object)."""
+        peer = self.peers[peer_key]
+        ends = [ClientEnd(self.net, name) for name in end_names]
+        if what == "clerk":
+            clerk = self._call(peer, "kvraft.make_clerk", self.modules["kvraft"].make_clerk, ends)
+            if clerk is None:
+                raise _CallFailed(f"{self.where(peer)}: kvraft.make_clerk() returned None; it must return the Clerk")
+            self.objects[keys[0]], self.owners[keys[0]] = clerk, peer
+            return
+        with peer.active():   # every task the student starts, and its RPC handlers, belong to this incarnation
+            server = Server()
+        if what == "raft":
+            obj_key, server_key, persister_key, chan_key = keys
+            me, raft_state, snapshot = args
+            persister = _WiredPersister(self, persister_key, raft_state, snapshot)
+            channel = self.channels[chan_key] = _ApplyForwarder(self, chan_key, peer)
+            raw = self._call(peer, "raft.make", self.modules["raft"].make, ends, me, persister, channel.queue)
+            if raw is None:
+                raise _CallFailed(f"{self.where(peer)}: raft.make() returned None; it must return the Raft object")
+            self.objects[obj_key], self.owners[obj_key] = raw, peer
+            server.add_service(Service(raw, name="Raft"))
+        else:
+            kv_key, rf_key, server_key, persister_key = keys
+            me, raft_state, snapshot, maxraftstate = args
+            persister = _WiredPersister(self, persister_key, raft_state, snapshot)
+            kv = self._call(peer, "kvraft.start_kv_server", self.modules["kvraft"].start_kv_server, ends, me,
+                            persister, maxraftstate)
+            if getattr(kv, "rf", None) is None:
+                raise _CallFailed(f"{self.where(peer)}: kvraft.start_kv_server() returned {_show(kv)}, which has no "
+                                  f".rf; it must return the KVServer, with its Raft as kv.rf")
+            self.objects[kv_key], self.objects[rf_key] = kv, kv.rf
+            self.owners[kv_key] = self.owners[rf_key] = peer
+            server.add_service(Service(kv, name="KVServer"))
+            server.add_service(Service(kv.rf, name="Raft"))
+        self.servers[server_key] = server
+
+    def do_invoke(self, obj_key: int, what: str, method: str, args: tuple) -> bytes:
+        """A plain call of the API (get_state, start, snapshot, kill): the result, pickled."""
+        peer = self.owners[obj_key]
+        result = self._call(peer, what, getattr(self.objects[obj_key], method), *args)
+        try:
+            return wire.dumps(result)
+        except Exception as exc:
+            raise _CallFailed(f"{self.where(peer)}: {what}() returned {_show(result)}, which is not data "
+                              f"({exc})") from None
+
+    def do_describe(self) -> str:
+        return self.sim.describe_tasks()
+
+    def _call(self, peer, what: str, fn, *args):
+        """fn(*args) as peer; its exceptions and awaitable results become a _CallFailed naming peer and call."""
+        try:
+            with peer.active():
+                result = fn(*args)
+        except BaseException as exc:   # SystemExit too: the student's bug, reported as such
+            raise _CallFailed(self._student_error(peer, f"{what}()", exc)) from None
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()
+            raise _CallFailed(f"{self.where(peer)}: {what}() returned an awaitable; it must be a plain `def` that "
+                              f"returns at once (start background work with asyncio.create_task)")
+        return result
+
+    def _student_error(self, peer, what: str, exc: BaseException) -> str:
+        return student_exception_text(self.where(peer), what, exc, (_LABRPC_DIR,))
+
+
+class _CallFailed(Exception):
+    """A command failed because of student code: the message goes back to the tester as the call's error."""
+
+
+# --- guards: what student code may not do here
+def _install_guards(host: Host) -> None:
+    def refuse(call: str) -> None:
+        message = (f"{host.where(simulation.current_peer())}: {call} is not allowed on the student side: the "
+                   f"simulation is one thread on one virtual clock, and a run must replay exactly from its seed")
+        host.fail(message)
+        raise MisuseError(message)
+
+    def audit(event: str, args) -> None:
+        if event in _FORBIDDEN_EVENTS:
+            refuse(_FORBIDDEN_EVENTS[event])
+
+    def no_threads(*args, **kwargs):
+        refuse("starting threads (threading.Thread.start)")
+
+    def no_sleep(seconds):
+        refuse(f"time.sleep({seconds}) (use `await asyncio.sleep({seconds})`)")
+
+    def wall_clock(name: str, real):
+        def read():
+            caller = sys._getframe(1).f_code.co_filename
+            if not caller.startswith(_FRAMEWORK_DIRS):
+                refuse(f"reading the wall clock (time.{name}(); use asyncio.get_running_loop().time())")
+            return real()
+        return read
+
+    sys.addaudithook(audit)
+    _thread.start_new_thread = threading._start_new_thread = no_threads
+    time.sleep = no_sleep
+    for name in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"):
+        setattr(time, name, wall_clock(name, getattr(time, name)))
+
+
+def _watchdog(host: Host, limit: float, main_thread: int) -> None:
+    """A turn of the loop that lasts `limit` real seconds is a busy loop: say which peer and task spin, and where,
+    then go. (The tester stops waiting a little later in any case: this is for the message.)"""
+    while True:
+        _real_sleep(min(0.25, limit / 4))
+        if host.waiting or _real_monotonic() - host.beat < limit:
+            continue
+        task = asyncio.tasks._current_tasks.get(host.sim.loop)
+        peer = getattr(task, "peer", None)
+        frame = sys._current_frames().get(main_thread)
+        stack = "".join(traceback.format_stack(frame)[-8:]) if frame is not None else "(no stack)"
+        text = (f"busy loop: {host.where(peer)}: task {task.get_name() if task else '(none)'} ran for {limit:g} s "
+                f"of real time without yielding. Every wait must be an `await` (asyncio.sleep, a queue, an "
+                f"event).\nWhere it was:\n{stack}")
+        try:
+            wire.send_frame(host.report_fd, ("busy", text))
+        finally:
+            os._exit(3)
+
+
+def main(command_fd: int, report_fd: int, memory_limit: int) -> None:
+    import resource
+    for limit, value in ((resource.RLIMIT_AS, memory_limit), (resource.RLIMIT_CORE, 0),
+                         (resource.RLIMIT_FSIZE, 64 * 1024 * 1024)):
+        try:
+            resource.setrlimit(limit, (value, value))
+        except (ValueError, OSError):
+            pass
+    host = Host(command_fd, report_fd)
+    faulthandler.register(signal.SIGUSR2, file=sys.stderr, all_threads=True)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the tester's to handle
+    try:
+        host.run()
+    except BaseException as exc:   # SystemExit from a task, MemoryError in our own code...: say so, then go
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-6)).rstrip()
+        print(text, file=sys.stderr)
+        where = host.where(simulation.current_peer()) if host.sim is not None else "student side"
+        try:
+            host.outbox.events.append(("fail", f"{where}: the student side stopped: {type(exc).__name__}: {exc}\n"
+                                               f"{text}"))
+            if host.sim is not None:
+                host.report("ok", None)
+        finally:
+            os._exit(1)

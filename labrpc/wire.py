@@ -1,0 +1,129 @@
+"""The one protocol between the trusted side (tester) and the student side (labrpc.host): frames over two pipes.
+
+    send_frame(fd, message)               pickle `message` (plain data only) and write it as one frame
+    read_frame(fd) -> message             blocking read of one whole frame (the student side reads commands so)
+    FrameReader(fd).feed() -> [message]   non-blocking reassembly of frames (the trusted side reads reports so)
+    loads_plain(data) -> value            decode bytes that untrusted code produced: plain data only, no classes
+    dumps(value) -> bytes                 the matching encoder
+    WireError                             a frame that is too large, truncated or not plain data
+
+A frame is a 4-byte big-endian length and a pickle. Everything the student side sends is decoded with
+loads_plain, which refuses to load any class or function: what crosses is None, bool, int, float, complex, str,
+bytes, tuple, list, dict, set and frozenset, nothing else. RPC arguments and replies cross as opaque bytes (the lab
+codec's), so the trusted side counts and carries them without decoding.
+
+Conversation. The trusted side sends a command, the student side answers it with exactly one report:
+
+    command = (kind, now, inputs, body)       now: the shared clock (seconds since the run began)
+      inputs, applied first and in order:
+        ("reply", call_id, reply_bytes | None)                 an RPC the student side made is over
+        ("deliver", req_id, server_key, svc_meth, args_bytes)  run an RPC handler
+        ("credit", chan_key)                                   the tester's applier reads the next ApplyMsg
+        ("kill", peer_key)                                     that peer incarnation is dead: cancel its tasks
+        ("op", op_id, clerk_key, method, args)                 start a clerk operation (Clerk.get/put/append)
+      kinds and bodies:
+        "advance"  until        run until quiet, up to `until`; stop at the end of the first instant with output
+        "load"     (paths, modules, hash seed, seed, clock, schedule, log topics | None)   import the implementation
+        "peer"     (peer_key, name)                                       a new peer incarnation
+        "make"     (peer_key, what, args)   what: raft.make / kvraft.start_kv_server / kvraft.make_clerk
+        "invoke"   (peer_key, obj_key, method, args)                       a plain call: get_state, start, ...
+        "describe" None                     every pending task, for a deadlock message
+    report = (status, result, outputs, next_wakeup, now)
+        status "ok" (result: the call's result, often lab-codec bytes) or "error" (result: the message)
+        outputs, in order: ("persist", persister_key, raft_state, snapshot)  (the last save of each, first)
+                           ("call", call_id, end_name, svc_meth, args_bytes)
+                           ("handled", req_id, reply_bytes)
+                           ("apply", chan_key, fields | None, text)    fields: the ApplyMsg's seven, command as
+                                                                       lab-codec bytes; None: not an ApplyMsg
+                           ("op_done", op_id, "ok" | "error", result_bytes | message)
+                           ("fail", message)                            the run cannot go on (a crash, misuse)
+        next_wakeup: when the student side next has work of its own (None: only an input can wake it)
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import struct
+
+MAX_FRAME_BYTES = 256 * 1024 * 1024
+_HEADER = struct.Struct(">I")
+
+
+class WireError(Exception):
+    """A frame that cannot be read: too large, cut short, or holding something that is not plain data."""
+
+
+def dumps(value) -> bytes:
+    return pickle.dumps(value, protocol=5)
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        raise WireError(f"refusing {module}.{name}: only plain data (no classes) crosses to the tester")
+
+
+def loads_plain(data: bytes):
+    try:
+        return _PlainUnpickler(io.BytesIO(data)).load()
+    except WireError:
+        raise
+    except Exception as exc:
+        raise WireError(f"cannot decode {len(data)} bytes: {type(exc).__name__}: {exc}") from None
+
+
+def send_frame(fd: int, message) -> None:
+    payload = dumps(message)
+    data = memoryview(_HEADER.pack(len(payload)) + payload)
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int):
+    """One whole frame, blocking; EOFError when the other side is gone."""
+    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
+    return pickle.loads(_read_exactly(fd, size))
+
+
+class FrameReader:
+    """Reassembles frames from a non-blocking pipe; payloads are decoded with loads_plain."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._buffer = bytearray()
+        self.closed = False
+
+    def feed(self) -> list:
+        """Read what is there now (the fd must be readable or closed) and return the whole frames it completes."""
+        try:
+            chunk = os.read(self.fd, 1 << 20)
+        except BlockingIOError:
+            chunk = None
+        if chunk == b"":
+            self.closed = True
+        elif chunk:
+            self._buffer += chunk
+        messages = []
+        while len(self._buffer) >= _HEADER.size:
+            (size,) = _HEADER.unpack_from(self._buffer)
+            if size > MAX_FRAME_BYTES:
+                raise WireError(f"a report of {size} bytes (the limit is {MAX_FRAME_BYTES})")
+            if len(self._buffer) < _HEADER.size + size:
+                break
+            payload = bytes(self._buffer[_HEADER.size:_HEADER.size + size])
+            del self._buffer[:_HEADER.size + size]
+            messages.append(loads_plain(payload))
+        return messages

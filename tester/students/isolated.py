@@ -1,0 +1,303 @@
+"""Student code in a process of its own (the default): the harness's calls become commands to labrpc.host, and what
+comes back (RPCs, replies, ApplyMsgs, persisted state, clerk results) becomes events of this side's world.
+
+    students = IsolatedStudents(source, hash_seed="0", log_topics=None, sink=None)   start the student side
+    students.attach()              inside the world: become its partner (labrpc.sim) and hand over seed and clock
+    new_peer, make_raft, start_kv_server, make_clerk, close: as tester.students describes
+
+This side owns what the verdict rests on: the network (every call the student side makes is carried by the
+tester's Network, which counts, drops, delays and delivers it), the persisters (each save lands in the tester's
+copy), the apply channels' reader and the clock. The student side only answers; anything it sends is checked as
+untrusted data (labrpc.wire.loads_plain, then shapes and types), and anything malformed fails the run.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import time
+
+import labrpc
+from labrpc import ApplyMsg, Server, TaskCrashed, wire
+
+from tester.kv_config import ClerkHandle, KVServerHandle
+from tester.raft_config import RaftHandle
+from tester.students.process import ANSWER_GRACE_S, BUSY_LIMIT_S, StudentProcess, StudentSideFailed
+from tester.testing import TestFailure
+
+MESSAGE_LIMIT = 20_000   # characters of a failure message from the student side that are kept
+
+
+class _MirrorPeer(labrpc.Peer):
+    """This side's record of a student peer incarnation: its tasks here (calls in flight on the network) die with
+    it, and so does the incarnation on the student side."""
+
+    def __init__(self, name: str, students: IsolatedStudents, key: int):
+        super().__init__(name)
+        self.students, self.key = students, key
+
+    def kill(self) -> None:
+        if self.alive:
+            self.students.inputs.append(("kill", self.key))
+            self.students.peer_killed(self)
+        super().kill()
+
+
+class _RemoteServer(Server):
+    """The network's server for a student peer: a delivered request runs its handler on the student side."""
+
+    def __init__(self, students: IsolatedStudents, peer: _MirrorPeer, key: int):
+        super().__init__(peer=peer)
+        self.students, self.key = students, key
+
+    def invoke(self, svc_meth: str, request: bytes):
+        students = self.students
+        req_id = next(students.keys)
+        future = students.sim.loop.create_future()
+        students.handled[req_id] = future
+        students.inputs.append(("deliver", req_id, self.key, svc_meth, request))
+        return future
+
+
+class _NotAnApplyMsg:
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class _RemoteApplyChannel:
+    """The tester's end of a student peer's apply_ch: each get() lets the student side's queue give up one message,
+    so the queue (capacity one) fills, and put() blocks, exactly as when the tester reads the queue itself."""
+
+    def __init__(self, students: IsolatedStudents, key: int, peer: _MirrorPeer):
+        self.students, self.key, self.peer = students, key, peer
+        self._waiter = None
+
+    async def get(self):
+        self._waiter = self.students.sim.loop.create_future()
+        self.students.inputs.append(("credit", self.key))
+        return await self._waiter
+
+    def deliver(self, fields, text: str) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is None or waiter.done():
+            return   # the applier was stopped (a crash): nobody reads this incarnation's apply_ch any more
+        if fields is None:
+            waiter.set_result(_NotAnApplyMsg(str(text)[:200]))
+            return
+        try:
+            values = wire.loads_plain(fields)
+            if not isinstance(values, tuple) or len(values) != 7:
+                raise wire.WireError("not the seven fields of an ApplyMsg")
+        except wire.WireError as exc:
+            waiter.set_exception(TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: apply_ch received an "
+                                             f"ApplyMsg the tester cannot read: {exc}"))
+            return
+        waiter.set_result(ApplyMsg(*values))
+
+
+class IsolatedStudents:
+    mode = "isolated"
+
+    def __init__(self, source, *, hash_seed: str | None = None, log_topics=None, sink=None):
+        self.source, self.log_topics = source, log_topics
+        self.proc = StudentProcess(source, hash_seed=hash_seed or os.environ.get("PYTHONHASHSEED", "0"), sink=sink)
+        self.sim = None
+        self.net = None
+        self.inputs: list = []
+        self.next_wakeup: float | None = None
+        self.keys = itertools.count(1)
+        self.handled: dict = {}
+        self._ops: dict = {}           # op_id -> (future, clerk peer)
+        self._channels: dict = {}
+        self._persisters: dict = {}
+        self._peers: dict = {}
+        self._roles: set = set()
+
+    # --- the world
+    def attach(self) -> None:
+        self.sim = labrpc.current_simulation()
+        self.sim.partner = self
+        self._command("load", {"seed": self.sim.seed, "clock": self.sim.clock, "schedule": self.sim.schedule,
+                               "start": self.sim.start, "topics": self.log_topics, "busy_limit": BUSY_LIMIT_S,
+                               "paths": [self.source.root] if self.source.root else [],
+                               "either": self.source.either, "roles": []})
+
+    def step(self, until: float | None) -> float | None:
+        """labrpc.sim's partner hook: run the student side up to `until`, if it has anything to do by then."""
+        if self.proc.failure is not None:
+            return None
+        if not self.inputs and (self.next_wakeup is None or (until is not None and self.next_wakeup > until)):
+            return None
+        now = self.sim.loop.time()
+        try:
+            _, stopped_at = self._command("advance", until)
+        except (StudentSideFailed, TestFailure):
+            return now   # the run is failed already; the loop stops at its next turn
+        if not isinstance(stopped_at, (int, float)) or stopped_at < now - 1e-9 or \
+                (until is not None and stopped_at > until + 1e-9):
+            self._protocol_error(f"it stopped at {stopped_at!r}, outside [{now}, {until}]")
+            return now
+        return stopped_at
+
+    def describe(self) -> str:
+        try:
+            text, _ = self._command("describe")
+        except (StudentSideFailed, TestFailure) as exc:
+            return f"  (the student side cannot say: {exc})"
+        return f"  on the student side:\n{str(text)[:MESSAGE_LIMIT]}"
+
+    def close(self) -> None:
+        self.proc.close()
+
+    def _command(self, kind: str, *body):
+        """Send one command with the inputs gathered so far; take the report's outputs; the call's result."""
+        budget = BUSY_LIMIT_S + ANSWER_GRACE_S
+        if kind == "advance" and self.sim.clock == "real" and body[0] is not None:
+            budget += max(0.0, body[0] - self.sim.loop.time())
+        if self.sim.real_deadline is not None:
+            budget = min(budget, max(0.1, self.sim.real_deadline - time.monotonic()) + ANSWER_GRACE_S)
+        command, self.inputs = (kind, self.sim.loop.time(), self.inputs, body), []
+        what = self._doing(kind, body)
+        try:
+            report = self.proc.exchange(command, budget, what)
+        except StudentSideFailed as exc:
+            self.sim.fail(exc)
+            raise
+        try:
+            status, result, outputs, wakeup, stopped_at = report
+            if wakeup is not None and not isinstance(wakeup, (int, float)):
+                raise TypeError(f"next wake-up {wakeup!r}")
+            self.next_wakeup = wakeup
+            for output in outputs:
+                getattr(self, f"_out_{output[0]}")(*output[1:])
+        except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:
+            self._protocol_error(f"{type(exc).__name__}: {exc}")
+            raise TestFailure(str(self.sim.failure)) from None
+        if status != "ok":
+            raise TestFailure(str(result)[:MESSAGE_LIMIT])
+        return result, stopped_at
+
+    def _doing(self, kind: str, body) -> str:
+        at = f"at virtual time {self.sim.now():.3f} s"
+        if kind == "invoke":
+            return f"during {body[1]}() {at}"
+        if kind == "make":
+            return f"while starting a peer ({body[0]}) {at}"
+        if kind == "load":
+            return "while loading the implementation"
+        return f"while running the peers {at}"
+
+    def _protocol_error(self, text: str) -> None:
+        self.sim.fail(StudentSideFailed(f"the student side broke the protocol: {text}"))
+        self.proc.close()
+
+    def _ensure(self, role: str) -> None:
+        if role not in self._roles:
+            self._command("load", {"paths": [], "either": None, "roles": [role]})
+            self._roles.add(role)
+
+    # --- what the harness calls
+    def new_peer(self, name: str) -> _MirrorPeer:
+        key = next(self.keys)
+        peer = self._peers[key] = _MirrorPeer(name, self, key)
+        self._command("peer", key, name)
+        return peer
+
+    def peer_killed(self, peer: _MirrorPeer) -> None:
+        for op_id, (future, owner) in list(self._ops.items()):
+            if owner is peer:
+                del self._ops[op_id]
+                future.cancel()
+
+    def make_raft(self, peer: _MirrorPeer, ends, me: int, persister):
+        self._ensure("raft")
+        self.net = ends[0]._net if ends else self.net
+        obj, server_key, persister_key, chan = (next(self.keys) for _ in range(4))
+        self._persisters[persister_key] = persister
+        channel = self._channels[chan] = _RemoteApplyChannel(self, chan, peer)
+        self._command("make", "raft", peer.key, (obj, server_key, persister_key, chan), [e.name for e in ends],
+                      (me, persister.read_raft_state(), persister.read_snapshot()))
+        return RaftHandle(peer, functools.partial(self._invoke, obj, peer)), channel, \
+            _RemoteServer(self, peer, server_key)
+
+    def start_kv_server(self, peer: _MirrorPeer, ends, me: int, persister, maxraftstate: int):
+        self._ensure("kvraft")
+        self.net = ends[0]._net if ends else self.net
+        kv, rf, server_key, persister_key = (next(self.keys) for _ in range(4))
+        self._persisters[persister_key] = persister
+        self._command("make", "kvserver", peer.key, (kv, rf, server_key, persister_key), [e.name for e in ends],
+                      (me, persister.read_raft_state(), persister.read_snapshot(), maxraftstate))
+        return (KVServerHandle(peer, functools.partial(self._invoke, kv, peer)),
+                RaftHandle(peer, functools.partial(self._invoke, rf, peer)), _RemoteServer(self, peer, server_key))
+
+    def make_clerk(self, peer: _MirrorPeer, ends) -> ClerkHandle:
+        self._ensure("kvraft")
+        self.net = ends[0]._net if ends else self.net
+        key = next(self.keys)
+        self._command("make", "clerk", peer.key, (key,), [e.name for e in ends], ())
+        return ClerkHandle(peer, functools.partial(self._clerk_op, key, peer))
+
+    def _invoke(self, obj_key: int, peer: _MirrorPeer, what: str, method: str, *args):
+        result, _ = self._command("invoke", obj_key, what, method, args)
+        return self._plain(result, peer, f"{what}() returned")
+
+    async def _clerk_op(self, clerk_key: int, peer: _MirrorPeer, method: str, *args):
+        op_id = next(self.keys)
+        future = self.sim.loop.create_future()
+        self._ops[op_id] = (future, peer)
+        self.inputs.append(("op", op_id, clerk_key, method, args))
+        return await future
+
+    def _plain(self, data, peer, what: str):
+        try:
+            return wire.loads_plain(data)
+        except wire.WireError as exc:
+            raise TestFailure(f"{peer.name} at {labrpc.now():.3f} s: {what} a value the tester cannot read "
+                              f"(only plain data crosses to the tester: {exc})") from None
+
+    # --- what the student side sends (each checked: it is untrusted)
+    def _out_persist(self, key: int, raft_state, snapshot) -> None:
+        if not isinstance(raft_state, bytes) or not isinstance(snapshot, bytes):
+            raise TypeError("persisted state must be bytes")
+        self._persisters[key].save(raft_state, snapshot)
+
+    def _out_call(self, call_id: int, peer_key, endname, svc_meth, request) -> None:
+        if not isinstance(svc_meth, str) or not isinstance(request, bytes) or not self.net.has_end(endname):
+            raise ValueError(f"a call on end {endname!r} ({svc_meth!r})")
+        peer = self._peers.get(peer_key)
+        if peer is None or not peer.alive:
+            return   # code of a dead incarnation: in the tester's own process it could not have started
+        peer.spawn(self._carry(call_id, endname, svc_meth, request))
+
+    async def _carry(self, call_id: int, endname, svc_meth: str, request: bytes) -> None:
+        reply = await self.net.carry(endname, svc_meth, request)
+        self.inputs.append(("reply", call_id, reply))
+
+    def _out_handled(self, req_id: int, reply) -> None:
+        if not isinstance(reply, bytes):
+            raise TypeError("a reply must be bytes")
+        future = self.handled.pop(req_id, None)
+        if future is not None and not future.done():
+            future.set_result(reply)
+
+    def _out_apply(self, chan_key: int, fields, text) -> None:
+        self._channels[chan_key].deliver(fields, text)
+
+    def _out_op_done(self, op_id: int, status: str, value) -> None:
+        future, peer = self._ops.pop(op_id, (None, None))
+        if future is None or future.done():
+            return
+        if status == "ok":
+            try:
+                future.set_result(self._plain(value, peer, "a clerk operation returned"))
+            except TestFailure as exc:
+                future.set_exception(exc)
+        else:
+            future.set_exception(TestFailure(str(value)[:MESSAGE_LIMIT]))
+
+    def _out_fail(self, message) -> None:
+        self.sim.fail(TaskCrashed(str(message)[:MESSAGE_LIMIT]))

@@ -1,0 +1,198 @@
+"""One student side as a process: spawn it (sandboxed when bubblewrap works), talk to it, watch it, stop it.
+
+    proc = StudentProcess(source, hash_seed="0", sink=None)   start `labrpc.host` in a child; nothing of the
+                                            submission runs before the first command
+    report = proc.exchange(command, budget, what)   send one command (labrpc.wire) and wait up to budget real
+                                            seconds for its report; what: for messages ("during Raft.start() of S1")
+    proc.tail() -> str                      the last OUTPUT_TAIL_BYTES it printed (print, logging, tracebacks)
+    proc.close()                            kill it and all it started; remove its folder
+    StudentSideFailed(message)              it exited, was killed, spun, printed too much or broke the protocol
+
+Limits (per run): MEMORY_LIMIT_BYTES of address space; OUTPUT_LIMIT_BYTES of output (RAFTLAB_OUTPUT_LIMIT);
+BUSY_LIMIT_S real seconds for one turn of its loop (RAFTLAB_BUSY_LIMIT): its own watchdog reports where it spins, and
+the tester stops waiting ANSWER_GRACE_S later in any case. Output is read as it comes, into a bounded tail: a flood
+never reaches a disk, and no file is read whole to find its end.
+"""
+
+from __future__ import annotations
+
+import atexit
+import codecs
+import functools
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import labrpc
+from labrpc import wire
+
+from tester.students import sandbox
+
+MEMORY_LIMIT_BYTES = 4 * 1024 ** 3
+OUTPUT_LIMIT_BYTES = int(os.environ.get("RAFTLAB_OUTPUT_LIMIT", 64 * 1024 * 1024))
+BUSY_LIMIT_S = float(os.environ.get("RAFTLAB_BUSY_LIMIT", 10.0))
+ANSWER_GRACE_S = 5.0
+OUTPUT_TAIL_BYTES = 64 * 1024
+LABRPC_DIR = os.path.dirname(os.path.abspath(labrpc.__file__))
+
+
+class StudentSideFailed(labrpc.SimulationError):
+    """The student side is gone or unusable; the message says how, when, and what it printed last."""
+
+
+@functools.lru_cache(maxsize=None)
+def _stage(links: tuple[tuple[str, str], ...]) -> str:
+    """A folder holding only links to the packages the student side may import (labrpc, the reference raft...):
+    the one entry of its sys.path besides the submission, so that nothing of the tester is importable there."""
+    stage = tempfile.mkdtemp(prefix="raftlab-stage-")
+    atexit.register(shutil.rmtree, stage, True)
+    for name, target in links:
+        os.symlink(target, os.path.join(stage, name))
+    return stage
+
+
+class StudentProcess:
+    def __init__(self, source, *, hash_seed: str = "0", sink=None):
+        self.source = source
+        self.sink = sink
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._tail = bytearray()
+        self._printed = 0
+        self.failure: StudentSideFailed | None = None
+        self.mode = sandbox.sandbox_mode()
+        stage = _stage(tuple(sorted(source.links.items())))
+        cmd_r, self._cmd_w = os.pipe()
+        self._rep_r, rep_w = os.pipe()
+        self._out_r, out_w = os.pipe()
+        boot = (f"import sys; sys.path[:0] = [{stage!r}]; from labrpc.host import main; "
+                f"main({cmd_r}, {rep_w}, {MEMORY_LIMIT_BYTES})")
+        argv = [sys.executable, "-s", "-S", "-u", "-c", boot]
+        self._scratch = None
+        if self.mode == "bwrap":
+            readable = [stage, *source.links.values(), *([source.root] if source.root else [])]
+            argv = sandbox.bwrap_argv(argv, readable, [source.reference_root], "/scratch")
+            cwd = "/"
+        else:
+            self._scratch = cwd = tempfile.mkdtemp(prefix="raftlab-student-")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONHASHSEED": hash_seed, "LANG": "C.UTF-8",
+               "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
+               "HOME": "/scratch" if self.mode == "bwrap" else cwd, "TMPDIR": "/scratch" if self.mode == "bwrap" else cwd}
+        try:
+            self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, cwd=cwd,
+                                          env=env, pass_fds=(cmd_r, rep_w), close_fds=True, start_new_session=True)
+        finally:
+            for fd in (cmd_r, rep_w, out_w):
+                os.close(fd)
+        os.set_blocking(self._rep_r, False)
+        os.set_blocking(self._out_r, False)
+        self._reader = wire.FrameReader(self._rep_r)
+
+    # --- the conversation
+    def exchange(self, command, budget: float, what: str):
+        if self.failure is not None:
+            raise self.failure
+        try:
+            wire.send_frame(self._cmd_w, command)
+        except (BrokenPipeError, OSError):
+            self._gone(what)
+        deadline = time.monotonic() + budget
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._stuck(what, budget)
+            readable, _, _ = select.select([self._rep_r, self._out_r], [], [], remaining)
+            if self._out_r in readable:
+                self._read_output()
+            if self._rep_r in readable:
+                try:
+                    messages = self._reader.feed()
+                except wire.WireError as exc:
+                    self._give_up(f"the student side broke the protocol {what}: {exc}")
+                if messages:
+                    self._read_output()   # what it printed before answering comes before what follows
+                    report = messages[0]
+                    if report[0] == "busy":
+                        self._give_up(str(report[1]))
+                    return report
+                if self._reader.closed:
+                    self._gone(what)
+
+    # --- output
+    def _read_output(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self._out_r, 1 << 16)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            self._printed += len(chunk)
+            self._tail += chunk
+            if len(self._tail) > 2 * OUTPUT_TAIL_BYTES:
+                del self._tail[:-OUTPUT_TAIL_BYTES]
+            if self.sink is not None:
+                self.sink(self._decoder.decode(chunk))
+            if self._printed > OUTPUT_LIMIT_BYTES:
+                self._give_up(f"output limit: the student side printed more than {OUTPUT_LIMIT_BYTES:,} bytes in "
+                              f"one run (an output flood?); stopped")
+
+    def tail(self, limit: int = OUTPUT_TAIL_BYTES) -> str:
+        return bytes(self._tail[-limit:]).decode("utf-8", errors="replace")
+
+    # --- ends
+    def _last_words(self) -> str:
+        text = self.tail(3000).rstrip()
+        return f"\nLast output of the student side:\n{text}" if text else "\n(it printed nothing)"
+
+    def _gone(self, what: str) -> None:
+        try:
+            status = self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            status = None
+        self._read_output()
+        if status is None:
+            how = "closed its pipes"
+        elif self.mode == "bwrap" and status > 128:   # bwrap exits with 128 + the signal that killed its child
+            how = f"was killed by signal {signal.Signals(status - 128).name}"
+        elif status < 0:
+            how = f"was killed by signal {signal.Signals(-status).name}"
+        else:
+            how = f"exited with status {status}"
+        hint = ""
+        if "MemoryError" in self.tail() or status in (-9, 137):
+            hint = f" (out of memory? the student side may use {MEMORY_LIMIT_BYTES // 1024 ** 3} GiB)"
+        self._give_up(f"the student side {how} {what}{hint} (sys.exit, os._exit or a crash in student code)")
+
+    def _stuck(self, what: str, budget: float) -> None:
+        self._give_up(f"busy loop: the student side did not come back within {budget:g} s of real time {what} "
+                      f"(a loop that never awaits, or code stuck in a blocking call)")
+
+    def _give_up(self, message: str) -> None:
+        self.failure = StudentSideFailed(message + self._last_words())
+        self.close()
+        raise self.failure
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            try:
+                os.killpg(self._proc.pid, signal.SIGKILL)   # it and everything it started (same process group)
+            except ProcessLookupError:
+                pass
+        try:
+            self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        for fd in (self._cmd_w, self._rep_r, self._out_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self._cmd_w = self._rep_r = self._out_r = -1
+        if self._scratch is not None:
+            shutil.rmtree(self._scratch, ignore_errors=True)
+            self._scratch = None
