@@ -1,7 +1,7 @@
 """`raftlab test` with many runs: the parallel runner behind a live view, then the summary and the files.
 
     run_batch(console, tests, *, seed, runs, workers, timeout, impl, clock, schedule, output, json_path,
-              junit_path, check_determinism, verbose) -> exit status (0 only if every run passed; 130 if stopped)
+              junit_path, check_determinism, verbose, in_process=False) -> exit status (0 only if every run passed; 130 if stopped)
 
 Every failing run leaves its full log in the output folder (KV tests also their HTML history view), and the summary
 prints the one-line command that replays it.
@@ -28,7 +28,8 @@ def default_output_dir() -> Path:
 
 
 def run_batch(console: Console, tests, *, seed: int, runs: int, workers: int, timeout: float, impl, clock: str,
-              schedule: str, output: Path, json_path, junit_path, check_determinism: bool, verbose: bool) -> int:
+              schedule: str, output: Path, json_path, junit_path, check_determinism: bool, verbose: bool,
+              in_process: bool = False) -> int:
     names = [t.name for t in tests]
     specs = plan_runs(names, seed, runs, check_determinism)
     console.print(f"[bold]{len(names)} test(s) × {runs} seed(s) ({seed}..{seed + runs - 1})"
@@ -41,7 +42,7 @@ def run_batch(console: Console, tests, *, seed: int, runs: int, workers: int, ti
             if verbose and record.output:
                 console.print(escape(record.output), highlight=False)
         records = run_many(specs, workers=workers, timeout=timeout, impl=impl, clock=clock, schedule=schedule,
-                           output_dir=output, on_result=finished, on_start=view.started)
+                           output_dir=output, on_result=finished, on_start=view.started, in_process=in_process)
     for record in records:   # keep the logs of failing runs only: passing runs' logs would just be noise
         log = output / f"{record.test}-seed{record.seed}.log"
         record.log_path = str(log) if not record.passed and log.exists() else ""
@@ -53,7 +54,7 @@ def run_batch(console: Console, tests, *, seed: int, runs: int, workers: int, ti
         console.print(f"[{style}]{record.status}[/] {record.test} seed={record.seed}: {escape(first_line)}",
                       soft_wrap=True)
         # Never wrapped: a command or a path must survive copy and paste.
-        console.print(f"    replay: {replay_command(record.test, record.seed, impl, clock, schedule)}",
+        console.print(f"    replay: {replay_command(record.test, record.seed, impl, clock, schedule, in_process)}",
                       highlight=False, soft_wrap=True)
         if record.log_path:
             console.print(f"    log:    {record.log_path}", highlight=False, soft_wrap=True)

@@ -2,11 +2,13 @@
 
     raftlab test SELECTOR... [--impl DIR|MODULE] [--seed N] [--runs R] [--workers W] [--timeout S]
                  [--clock virtual|real] [--schedule fifo|shuffle] [--output DIR] [--json FILE] [--junit FILE]
-                 [--check-determinism] [-v]
+                 [--check-determinism] [-v] [--in-process]
         SELECTOR: a part (2A … 3B), a lab (lab2, lab3), all, or a Go test name (TestBackup2B).
         One run of each test (no --workers, --runs, --json, --junit, --check-determinism): in this process,
         printing the Go-style lines as they come. Anything more: the parallel runner (tester.batch), one worker
         process per run at a time, a live view, a summary table, logs of failing runs in --output.
+        Student code runs in a process of its own (sandboxed by bubblewrap when installed); --in-process runs it
+        here instead, for debuggers and profilers (not isolated).
         Exit status 0 if every run passed, 1 if any failed, 2 on bad usage, 130 when interrupted.
     raftlab replay | logs | init | check        see tester.tools_cli and tester.check_cli
 
@@ -29,8 +31,10 @@ from rich.markup import escape
 from tester import registry
 from tester.batch import default_output_dir, run_batch
 from tester.check_cli import check
-from tester.impl import ImplError, load_impl
+from tester.impl import ImplError
+from tester.students import check_impl
 from tester.run_one import replay_command, run_test
+from tester.students.sandbox import warn_once
 from tester.tools_cli import init, logs, replay
 
 STYLES = {"title": "bold", "passed": "green", "warning": "yellow", "fail": "bold red", "info": "dim"}
@@ -73,36 +77,54 @@ def main():
 @click.option("--check-determinism", is_flag=True,
               help="Run each seed twice (under different hash seeds) and report runs whose traces differ.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print each run's own output.")
+@click.option("--in-process", is_flag=True,
+              help="Debugging only, NOT isolated: run student code in the tester's own process, so that pdb, "
+                   "breakpoint() and profilers see it. Its verdicts are not to be trusted for grading.")
 def test(selectors, impl, seed, runs, workers, timeout, clock, schedule, output, json_path, junit_path,
-         check_determinism, verbose):
+         check_determinism, verbose, in_process):
     """Run lab tests: parts (2A … 3B), labs (lab2, lab3), all, or test names (TestBackup2B)."""
     console = Console(highlight=False)
     try:
         tests = registry.select(selectors)
-        load_impl(impl)   # a missing directory or make() is reported once, before any test runs
+        # Imported once, up front, where it will run: a missing folder, a SyntaxError or a missing make() is
+        # reported once, not once per test.
+        check_impl(impl, {"raft" if t.lab == "lab2" else "kvraft" for t in tests}, in_process)
     except (ValueError, ImplError) as exc:
         raise click.UsageError(str(exc)) from None
     if seed is None:
         seed = random.SystemRandom().randrange(1, 1 << 31)
     if runs > 1 or workers or json_path or junit_path or check_determinism or output:
+        announce_isolation(console, in_process)
         status = run_batch(console, tests, seed=seed, runs=runs, workers=workers or os.cpu_count() or 1,
                            timeout=timeout, impl=impl, clock=clock, schedule=schedule,
                            output=Path(output) if output else default_output_dir(), json_path=json_path,
                            junit_path=junit_path,
-                           check_determinism=check_determinism, verbose=verbose)
+                           check_determinism=check_determinism, verbose=verbose, in_process=in_process)
         raise SystemExit(status)
-    _run_in_process(console, tests, seed, impl, clock, schedule, timeout)
+    _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process)
 
 
-def _run_in_process(console, tests, seed, impl, clock, schedule, timeout) -> None:
+def announce_isolation(console: Console, in_process: bool) -> None:
+    """Say once where student code runs when that is not the sandboxed default."""
+    if in_process:
+        console.print("note: --in-process: student code runs inside the tester's own process (debugging mode, NOT "
+                      "isolated: a submission can change these results)", style="yellow")
+    else:
+        warn_once(lambda text: console.print(escape(text), style="yellow"))
+
+
+def _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process) -> None:
+    """One run of each test, one after the other, printing as they go (the student side, if isolated, is a child
+    process per run)."""
     def printer(text: str, kind: str) -> None:
         console.print(escape(text), style=STYLES.get(kind, ""))
 
+    announce_isolation(console, in_process)
     started = time.perf_counter()
     failures, virtual = [], 0.0
     for lab_test in tests:
         result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, printer=printer,
-                          real_time_limit=timeout)
+                          real_time_limit=timeout, in_process=in_process)
         virtual += result.virtual_s
         if not result.passed:
             failures.append(result)
@@ -116,7 +138,8 @@ def _run_in_process(console, tests, seed, impl, clock, schedule, timeout) -> Non
             first_line = result.message.splitlines()[0] if result.message else ""
             verdict = "UNKNOWN: " if result.unknown else ""
             console.print(f"  {result.test} seed={result.seed}: {verdict}{escape(first_line)}", style="red")
-            console.print(f"    {replay_command(result.test, result.seed, impl, clock, schedule)}", style="dim")
+            console.print(f"    {replay_command(result.test, result.seed, impl, clock, schedule, in_process)}",
+                          style="dim")
         raise SystemExit(1)
     console.print(f"PASS: {summary}", style="bold green")
 

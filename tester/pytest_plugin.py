@@ -5,6 +5,9 @@
 
 Without `pip install -e .` (no entry point), add `-p tester.pytest_plugin`. What it does:
     --impl, --seed (default: random, printed in the header), --clock   options of every lab test run
+    --in-process                  student code in the pytest process (debugging; NOT isolated). By default it runs
+                                  in a process of its own, so nothing it does (sys.exit, os._exit, a busy loop)
+                                  can end or hang the pytest process or change a verdict
     markers 2A 2B 2C 2D 3A 3B (one per part: `-m 2B`, `-m "2C or 2D"`), and `slow` for the framework's own slow tests
     collects `lab*_tests*.py` modules; each lab test (a function registered with @lab_test) becomes one item that
     runs through tester.run_one.run_test, so it gets the same simulation, limits, messages and replay command.
@@ -13,11 +16,13 @@ Without `pip install -e .` (no entry point), add `-p tester.pytest_plugin`. What
 from __future__ import annotations
 
 import random
+import sys
 
 import pytest
 
 from tester import registry
 from tester.run_one import run_test
+from tester.students.sandbox import sandbox_mode
 
 PARTS = ("2A", "2B", "2C", "2D", "3A", "3B")
 
@@ -28,6 +33,8 @@ def pytest_addoption(parser):
                     help="implementation to test: a directory holding raft/ (and kvraft/), or a dotted module name")
     group.addoption("--seed", type=int, default=None, help="simulation seed of every lab test (default: random)")
     group.addoption("--clock", choices=("virtual", "real"), default="virtual", help="simulated or wall-clock time")
+    group.addoption("--in-process", action="store_true", default=False,
+                    help="debugging only, NOT isolated: run student code inside the pytest process")
 
 
 def pytest_configure(config):
@@ -40,8 +47,10 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
+    where = "in-process (NOT isolated)" if config.getoption("in_process") else \
+        f"a process of its own ({'bwrap sandbox' if sandbox_mode() == 'bwrap' else 'unsandboxed'})"
     return f"raftlab: seed={config.getoption('seed')} impl={config.getoption('impl') or 'reference'} " \
-           f"clock={config.getoption('clock')}"
+           f"clock={config.getoption('clock')}; student code runs in {where}"
 
 
 def pytest_pycollect_makeitem(collector, name, obj):
@@ -65,7 +74,8 @@ class LabTestItem(pytest.Item):
     def runtest(self):
         config = self.config
         result = run_test(self.lab_test, seed=config.getoption("seed"), impl=config.getoption("impl"),
-                          clock=config.getoption("clock"), quiet=True)
+                          clock=config.getoption("clock"), quiet=True, in_process=config.getoption("in_process"),
+                          sink=sys.stdout.write)
         if not result.passed:
             # The message first (pytest's short summary shows the first line), then the test's own lines.
             raise LabTestFailed(f"{result.message.splitlines()[0]}\n\n{result.output}")

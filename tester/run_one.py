@@ -14,7 +14,8 @@
         limit and a broken --impl all become a failed RunResult with their message.
     RunResult(test, seed, passed, message, virtual_s, real_s, rpcs, bytes, trace_hash, output, unknown)
         unknown: no check failed but one could not decide (t.unknown, the message): passed is False then
-    replay_command(test_name, seed, impl=None, clock="virtual", schedule="fifo") -> "raftlab replay ... --seed N"
+    replay_command(test_name, seed, impl=None, clock="virtual", schedule="fifo", in_process=False)
+        -> "raftlab replay ... --seed N"
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ class RunResult:
     unknown: bool = False
 
 
-def replay_command(test_name: str, seed: int, impl=None, clock: str = "virtual", schedule: str = "fifo") -> str:
+def replay_command(test_name: str, seed: int, impl=None, clock: str = "virtual", schedule: str = "fifo",
+                   in_process: bool = False) -> str:
     words = ["raftlab", "replay", test_name, "--seed", str(seed)]
     if impl is not None:
         words += ["--impl", impl.spec if isinstance(impl, Impl) else str(impl)]
@@ -59,6 +61,8 @@ def replay_command(test_name: str, seed: int, impl=None, clock: str = "virtual",
         words += ["--clock", clock]
     if schedule != "fifo":
         words += ["--schedule", schedule]
+    if in_process:
+        words.append("--in-process")
     return " ".join(words)
 
 
@@ -134,6 +138,6 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
         verdict, kind = ("UNKNOWN", "warning") if unknown else ("FAIL", "fail")
         t.print(f"--- {verdict}: {lab_test.name} ({virtual_s:.2f} s virtual, {real_s:.2f} s real)  seed={seed}", kind)
         t.print("    " + message.replace("\n", "\n    "), kind)
-        t.print(f"    replay: {replay_command(lab_test.name, seed, impl, clock, schedule)}", "info")
+        t.print(f"    replay: {replay_command(lab_test.name, seed, impl, clock, schedule, in_process)}", "info")
     return RunResult(lab_test.name, seed, passed, message, virtual_s, real_s, rpcs, nbytes,
                      sim.trace_hash() if sim is not None else "", "\n".join(t.lines), unknown)

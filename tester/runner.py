@@ -2,7 +2,7 @@
 
     plan_runs(test_names, seed, runs, check_determinism=False) -> [RunSpec]
     run_many(specs, *, workers, timeout, impl=None, clock="virtual", schedule="fifo", output_dir, on_result=None,
-             on_start=None) -> [Record]          stops cleanly on KeyboardInterrupt (records so far, .interrupted)
+             on_start=None, in_process=False) -> [Record]          stops cleanly on KeyboardInterrupt (records so far, .interrupted)
     Record: test, seed, status ("passed" | "failed" | "timeout" | "crashed" | "unknown" | "nondeterministic"),
             message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path, copy
 
@@ -88,10 +88,11 @@ class _Worker:
         self.proc.stdin.flush()
 
     def stderr_tail(self, limit: int = 6000) -> str:
-        with open(self.stderr_path) as f:
-            f.seek(self.err_offset)
-            text = f.read()
-        return text[-limit:]
+        """The end of what this worker wrote since its run began: never the whole file, which may be huge."""
+        with open(self.stderr_path, "rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(self.err_offset, size - limit))
+            return f.read(limit).decode("utf-8", errors="replace")
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -105,7 +106,8 @@ def _safe(name: str) -> str:
 
 
 def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, clock: str = "virtual",
-             schedule: str = "fifo", output_dir: Path, on_result=None, on_start=None) -> RunList:
+             schedule: str = "fifo", output_dir: Path, on_result=None, on_start=None,
+             in_process: bool = False) -> RunList:
     output_dir.mkdir(parents=True, exist_ok=True)
     work_dir = output_dir / ".workers"
     work_dir.mkdir(exist_ok=True)
@@ -121,7 +123,7 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
     def job_for(spec: RunSpec) -> dict:
         stem = f"{_safe(spec.test)}-seed{spec.seed}" + (f"-copy{spec.copy}" if spec.copy else "")
         return {"test": spec.test, "seed": spec.seed, "impl": impl, "clock": clock, "schedule": schedule,
-                "timeout": timeout, "log_path": str(output_dir / f"{stem}.log"),
+                "timeout": timeout, "in_process": in_process, "log_path": str(output_dir / f"{stem}.log"),
                 "output_dir": str(output_dir), "trace_path": str(work_dir / f"{stem}.trace")}
 
     def finish(worker: _Worker, record: Record) -> None:

@@ -1,7 +1,9 @@
 """`raftlab replay`, `raftlab logs` and `raftlab init` (added to the `raftlab` group by tester.cli).
 
     raftlab replay TEST --seed S [--impl DIR] [--clock ...] [--schedule ...] [--topics T,..] [--expect-hash H]
-        run exactly that run again in this process with log lines shown; print its trace hash
+                   [--in-process]
+        run exactly that run again with log lines shown (student code in a process of its own, unless
+        --in-process); print its trace hash; exit 0 only if the run passed and the hash is the expected one
     raftlab logs FILE|- [--just T,..] [--ignore T,..] [--columns]
         show a log with a colour per topic, optionally a column per peer
     raftlab init DIR
@@ -18,10 +20,11 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-import labrpc
 from tester import registry
+from tester.impl import ImplError
 from tester.log_view import show_log
 from tester.run_one import run_test
+from tester.students import check_impl
 
 
 def _topics(value: str | None) -> list[str]:
@@ -38,18 +41,21 @@ def _topics(value: str | None) -> list[str]:
 @click.option("--quiet-logs", is_flag=True, help="Do not show log lines (only the test's own output).")
 @click.option("--expect-hash", default=None, metavar="HASH",
               help="The trace hash the failing run recorded: exit 1 if this run's differs.")
-def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_hash):
+@click.option("--in-process", is_flag=True,
+              help="Debugging only, NOT isolated: run student code in this process (pdb, breakpoint(), profilers).")
+def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_hash, in_process):
     """Run one test with one seed again, exactly, with all log output shown."""
+    from tester.cli import announce_isolation
     try:
-        registry.get(test_name)
+        lab_test = registry.get(test_name)
+        check_impl(impl, {"raft" if lab_test.lab == "lab2" else "kvraft"}, in_process)
     except KeyError as exc:
         raise click.UsageError(str(exc.args[0])) from None
-    handler = None if quiet_logs else labrpc.enable_logging(sys.stdout, topics=_topics(topics) or None)
-    try:
-        result = run_test(test_name, seed=seed, impl=impl, clock=clock, schedule=schedule)
-    finally:
-        if handler is not None:
-            labrpc.disable_logging(handler)
+    except ImplError as exc:
+        raise click.UsageError(str(exc)) from None
+    announce_isolation(Console(highlight=False, stderr=True), in_process)
+    result = run_test(test_name, seed=seed, impl=impl, clock=clock, schedule=schedule, in_process=in_process,
+                      log_topics=None if quiet_logs else _topics(topics))
     click.echo(f"trace hash: {result.trace_hash}")
     if expect_hash and expect_hash != result.trace_hash:
         click.echo(f"the trace differs from the expected {expect_hash}: this run did not replay the recorded one "

@@ -2,10 +2,11 @@
 
     python -m tester.worker        (started by tester.runner; not meant to be run by hand)
 
-Job:    {"test", "seed", "impl", "clock", "schedule", "log_path", "trace_path", "output_dir"}
+Job:    {"test", "seed", "impl", "clock", "schedule", "timeout", "in_process", "log_path", "trace_path", "output_dir"}
 Answer: the RunResult fields as JSON, plus "replayed_hash" when a failing run was run again with logs on.
 
-Isolation: the runner kills a worker whose run outlives its timeout (after asking it, with SIGUSR1, to dump its
+The worker is trusted: it runs the tester's side of each run; student code runs in a child of its own
+(tester.students), which never sees the worker's pipes. The runner kills a worker whose run outlives its timeout (after asking it, with SIGUSR1, to dump its
 threads' stacks to stderr), so a hang, an interpreter crash or a memory blow-up costs that run only. Memory is
 capped with RLIMIT_AS so a runaway run fails with MemoryError instead of taking the machine down.
 """
@@ -31,11 +32,11 @@ def _limit_memory() -> None:
 
 
 def run_job(job: dict) -> dict:
-    import labrpc
     from tester.run_one import run_test
 
     common = dict(seed=job["seed"], impl=job.get("impl"), clock=job.get("clock", "virtual"),
-                  schedule=job.get("schedule", "fifo"), quiet=True, real_time_limit=job.get("timeout"))
+                  schedule=job.get("schedule", "fifo"), quiet=True, real_time_limit=job.get("timeout"),
+                  in_process=job.get("in_process", False))
     if job.get("output_dir"):
         os.environ["RAFTLAB_OUTPUT_DIR"] = job["output_dir"]
     trace_file = open(job["trace_path"], "w") if job.get("trace_path") else None
@@ -48,13 +49,9 @@ def run_job(job: dict) -> dict:
     answer = dataclasses.asdict(result)
     if not result.passed and job.get("log_path"):
         # The run is deterministic, so running it again with logs on gives the failing run's full log.
-        with open(job["log_path"], "w") as log:
+        with open(job["log_path"], "w", errors="backslashreplace") as log:
             log.write(f"# {job['test']} seed={job['seed']}: {result.message.splitlines()[0] if result.message else ''}\n")
-            handler = labrpc.enable_logging(log)
-            try:
-                again = run_test(job["test"], **common)
-            finally:
-                labrpc.disable_logging(handler)
+            again = run_test(job["test"], log_topics=[], sink=log.write, **common)
             log.write(again.output)
         answer["replayed_hash"] = again.trace_hash
     return answer

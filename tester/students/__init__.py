@@ -14,6 +14,9 @@
     students.make_clerk(peer, ends) -> ClerkHandle
     students.close()                                   stop the student side (after the world ended)
     students.mode                                      "isolated" or "in-process"
+    check_impl(impl, roles, in_process=False)          import the implementation once, up front, where it will run
+                                                       (roles: "raft", "kvraft"); ImplError with the student's
+                                                       file, line and error if it does not import
 
 apply_ch has `await get()`; the Server goes to net.add_server. Handles: tester.raft_config.RaftHandle,
 tester.kv_config.ClerkHandle and KVServerHandle.
@@ -31,3 +34,17 @@ def open_students(impl=None, *, in_process: bool = False, hash_seed: str | None 
     if in_process or isinstance(impl, Impl):
         return InProcessStudents(load_impl(impl))
     return IsolatedStudents(resolve_impl(impl), hash_seed=hash_seed, log_topics=log_topics, sink=sink)
+
+
+def check_impl(impl, roles, in_process: bool = False) -> None:
+    if in_process or isinstance(impl, Impl):
+        loaded = load_impl(impl)
+        for role in roles:
+            getattr(loaded, role)
+        return
+    from tester.students.isolated import IsolatedStudents
+    students = IsolatedStudents(resolve_impl(impl))
+    try:
+        students.probe(sorted(roles))
+    finally:
+        students.close()

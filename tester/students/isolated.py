@@ -21,6 +21,7 @@ import time
 import labrpc
 from labrpc import ApplyMsg, Server, TaskCrashed, wire
 
+from tester.impl import ImplError
 from tester.kv_config import ClerkHandle, KVServerHandle
 from tester.raft_config import RaftHandle
 from tester.students.process import ANSWER_GRACE_S, BUSY_LIMIT_S, StudentProcess, StudentSideFailed
@@ -125,6 +126,19 @@ class IsolatedStudents:
                                "start": self.sim.start, "topics": self.log_topics, "busy_limit": BUSY_LIMIT_S,
                                "paths": [self.source.root] if self.source.root else [],
                                "either": self.source.either, "roles": []})
+
+    def probe(self, roles: list[str]) -> None:
+        """Outside any world: import the implementation for these roles; ImplError if that fails."""
+        spec = {"seed": 0, "clock": "virtual", "schedule": "fifo", "start": 0.0, "topics": None,
+                "busy_limit": BUSY_LIMIT_S, "paths": [self.source.root] if self.source.root else [],
+                "either": self.source.either, "roles": roles}
+        try:
+            status, result, *_ = self.proc.exchange(("load", 0.0, [], (spec,)), BUSY_LIMIT_S + ANSWER_GRACE_S,
+                                                    "while loading the implementation")
+        except StudentSideFailed as exc:
+            raise ImplError(f"--impl {self.source.label}: {exc}") from None
+        if status != "ok":
+            raise ImplError(f"--impl {self.source.label}: {str(result)[:MESSAGE_LIMIT]}")
 
     def step(self, until: float | None) -> float | None:
         """labrpc.sim's partner hook: run the student side up to `until`, if it has anything to do by then."""
