@@ -24,6 +24,7 @@ from tester.porcupine import APPEND, GET, PUT, CheckResult, KvInput, KvOutput, O
 from tester.porcupine import load_history
 from tester.registry import LabTest, all_tests
 from tester.run_one import run_test
+from tester.students import open_students
 from tester.testing import T, TestFailure
 
 # --- FakeKV: server 0 alone executes requests, after a delay standing in for agreement; no Raft.
@@ -118,6 +119,7 @@ def fake_impl(name: str, server=FakeKVServer, clerk=FakeClerk) -> Impl:
 def in_world(body, impl=None, seed=1):
     """Run `await body(t)` in a fresh simulated world, as a lab test runs; return what body returned."""
     t = T("TestHarness", None, impl or fake_impl("ok"), seed)
+    t.students = open_students(t.impl)   # a fake in memory: it runs in this process
     out = []
 
     async def test(t):
@@ -162,7 +164,7 @@ def test_partition_cuts_server_links_but_not_clients():
         cfg = await make_config(t, 3, False, -1)
         ck = cfg.make_client(cfg.all())
         cfg.partition([0, 1], [2])
-        s0, s2 = cfg.kvservers[0], cfg.kvservers[2]
+        s0, s2 = cfg.kvservers[0].raw, cfg.kvservers[2].raw
         assert await s0.servers[1].call("KVServer.get", {"key": "a"}) == {"err": "ErrWrongLeader"}
         assert await s0.servers[2].call("KVServer.get", {"key": "a"}) is None
         assert await s2.servers[0].call("KVServer.get", {"key": "a"}) is None
@@ -197,7 +199,7 @@ def test_shutdown_then_start_server():
         cfg = await make_config(t, 3, False, -1)
         ck = cfg.make_client(cfg.all())
         await ck.put("k", "v")
-        old, old_peer, old_saved = cfg.kvservers[0], cfg.peers[0], cfg.saved[0]
+        old, old_peer, old_saved = cfg.kvservers[0].raw, cfg.peers[0], cfg.saved[0]
         cfg.shutdown_server(0)
         assert cfg.kvservers[0] is None and not old_peer.alive and old.rf.dead
         assert cfg.saved[0] is not old_saved and cfg.saved[0].read_raft_state() == old_saved.read_raft_state()
@@ -208,10 +210,10 @@ def test_shutdown_then_start_server():
         assert old.ticks == ticks, "the shut-down server's tasks must stop"
         assert await end_to(cfg, ck, 0).call("KVServer.get", {"key": "k"}) is None, "deleted from the network"
         cfg.start_server(0)
-        new = cfg.kvservers[0]
+        new = cfg.kvservers[0].raw
         assert new is not old and cfg.peers[0].name == "S0" and cfg.peers[0] is not old_peer
         assert new.data == {"k": "v"}, "a restarted server starts from the last state its predecessor persisted"
-        assert await cfg.kvservers[1].servers[0].call("KVServer.get", {"key": "k"}) is None, "not connected yet"
+        assert await cfg.kvservers[1].raw.servers[0].call("KVServer.get", {"key": "k"}) is None, "not connected yet"
         cfg.connect_all()
         assert await ck.get("k") == "v"
         with pytest.raises(TestFailure, match="shutdown_server"):

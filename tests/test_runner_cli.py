@@ -96,8 +96,14 @@ def test_replay_reproduces_the_recorded_trace_hash(tmp_path):
     assert result.exit_code == 1 and "did not replay the recorded one" in result.output
 
 
-def test_check_determinism_flags_code_that_reads_the_wall_clock(tmp_path):
-    result = invoke("TestReElection2A", "--impl", "tests.mutants.raft_wall_clock", "--seed", 1,
+def test_reading_the_wall_clock_fails_the_run_naming_the_call(tmp_path):
+    result = invoke("TestReElection2A", "--impl", "tests.mutants.raft_wall_clock", "--seed", 1)
+    assert result.exit_code == 1
+    assert "reading the wall clock (time.time_ns()" in result.output and "not allowed" in result.output
+
+
+def test_check_determinism_flags_code_that_depends_on_the_hash_seed(tmp_path):
+    result = invoke("TestReElection2A", "--impl", "tests.mutants.raft_string_hash", "--seed", 1,
                     "--check-determinism", "--output", tmp_path, "--json", tmp_path / "runs.json")
     assert result.exit_code == 1
     (record,) = json.loads((tmp_path / "runs.json").read_text())

@@ -105,7 +105,8 @@ class IsolatedStudents:
 
     def __init__(self, source, *, hash_seed: str | None = None, log_topics=None, sink=None):
         self.source, self.log_topics = source, log_topics
-        self.proc = StudentProcess(source, hash_seed=hash_seed or os.environ.get("PYTHONHASHSEED", "0"), sink=sink)
+        self.proc = StudentProcess.take(source, hash_seed=hash_seed or os.environ.get("PYTHONHASHSEED", "0"),
+                                        sink=sink)
         self.sim = None
         self.net = None
         self.inputs: list = []

@@ -1,5 +1,5 @@
-"""Nondeterministic variant: the election timeout reads the wall clock, so two runs of one seed part ways.
-`raftlab test --check-determinism` must flag it (tests/test_runner_cli.py)."""
+"""Nondeterministic variant: the election timeout reads the wall clock, so two runs of one seed would part ways.
+The student side refuses the call and fails the run, naming it (tests/test_runner_cli.py)."""
 
 import time
 
