@@ -61,19 +61,19 @@ def _show(value) -> str:
 
 
 class _Outbox:
-    """What this side has for the tester since its last report: events in order, and the last save of each
-    persister (only the last one matters: the tester reads its persisters only between two reports)."""
+    """What this side has for the tester since its last report: events in order, and which persisters were saved
+    (the tester fetches a persister's state only when it reads it: "persisted")."""
 
     def __init__(self):
         self.events: list = []
-        self.saves: dict[int, tuple[bytes, bytes]] = {}
+        self.saved: set[int] = set()
 
     def __bool__(self) -> bool:
-        return bool(self.events or self.saves)
+        return bool(self.events or self.saved)
 
     def take(self) -> list:
-        out = [("persist", key, state, snapshot) for key, (state, snapshot) in self.saves.items()] + self.events
-        self.events, self.saves = [], {}
+        out = [("saved", key) for key in sorted(self.saved)] + self.events
+        self.events, self.saved = [], set()
         return out
 
 
@@ -163,7 +163,8 @@ class _WireNetwork:
 
 
 class _WiredPersister(Persister):
-    """The student's Persister: reads are local; every save also goes to the tester's copy, the one that counts."""
+    """The student's Persister: it holds the state; each save is announced, and the tester fetches the state when
+    it reads its own copy (a crash copies it then: what the dead incarnation saves later is orphaned)."""
 
     def __init__(self, host: Host, key: int, raft_state: bytes, snapshot: bytes):
         super().__init__()
@@ -172,7 +173,7 @@ class _WiredPersister(Persister):
 
     def save(self, raft_state, snapshot) -> None:
         super().save(raft_state, snapshot)
-        self._host.outbox.saves[self._key] = (self._raft_state, self._snapshot)
+        self._host.outbox.saved.add(self._key)
 
 
 class _ApplyForwarder:
@@ -215,6 +216,7 @@ class Host:
         self.failed = False
         self.beat = _real_monotonic()      # the watchdog's: when the loop last came back to select
         self.waiting = True                # blocked on the tester (or sleeping on the real clock): not busy
+        self.calling: simulation.Peer | None = None   # the peer whose plain call (make, start...) runs now
         self.net = _WireNetwork(self)
         self.last_call = 0
         self.calls: dict[int, asyncio.Future] = {}
@@ -223,6 +225,7 @@ class Host:
         self.owners: dict[int, simulation.Peer] = {}
         self.servers: dict[int, Server] = {}
         self.channels: dict[int, _ApplyForwarder] = {}
+        self.persisters: dict[int, _WiredPersister] = {}
         self.modules: dict[str, object] = {}
 
     # --- the conversation
@@ -240,8 +243,9 @@ class Host:
         random.seed(body["seed"])
         if body.get("topics") is not None:
             enable_logging(sys.stderr, topics=body["topics"] or None)
-        threading.Thread(target=_watchdog, args=(self, body["busy_limit"], threading.get_ident()), daemon=True,
-                         name="raftlab-student-watchdog").start()
+        threading.Thread(target=_watchdog, args=(self, body["busy_limit"], body.get("real_deadline"),
+                                                 body.get("real_limit"), threading.get_ident()),
+                         daemon=True, name="raftlab-student-watchdog").start()
         _install_guards(self)
         loop.run_until_complete(loop.create_future())   # forever: the tester kills this process when it is done
 
@@ -272,6 +276,8 @@ class Host:
         loop = self.sim.loop
         if loop._ready:
             wakeup = loop.time()
+        elif loop._scheduled and not loop._scheduled[0].cancelled():   # the heap's first timer is the next one
+            wakeup = loop._scheduled[0].when()
         else:
             wakeup = min((h.when() for h in loop._scheduled if not h.cancelled()), default=None)
         wire.send_frame(self.report_fd, (status, result, self.outbox.take(), wakeup, loop.time()))
@@ -400,7 +406,7 @@ class Host:
         if what == "raft":
             obj_key, server_key, persister_key, chan_key = keys
             me, raft_state, snapshot = args
-            persister = _WiredPersister(self, persister_key, raft_state, snapshot)
+            persister = self.persisters[persister_key] = _WiredPersister(self, persister_key, raft_state, snapshot)
             channel = self.channels[chan_key] = _ApplyForwarder(self, chan_key, peer)
             raw = self._call(peer, "raft.make", self.modules["raft"].make, ends, me, persister, channel.queue)
             if raw is None:
@@ -410,7 +416,7 @@ class Host:
         else:
             kv_key, rf_key, server_key, persister_key = keys
             me, raft_state, snapshot, maxraftstate = args
-            persister = _WiredPersister(self, persister_key, raft_state, snapshot)
+            persister = self.persisters[persister_key] = _WiredPersister(self, persister_key, raft_state, snapshot)
             kv = self._call(peer, "kvraft.start_kv_server", self.modules["kvraft"].start_kv_server, ends, me,
                             persister, maxraftstate)
             if getattr(kv, "rf", None) is None:
@@ -432,16 +438,23 @@ class Host:
             raise _CallFailed(f"{self.where(peer)}: {what}() returned {_show(result)}, which is not data "
                               f"({exc})") from None
 
+    def do_persisted(self, keys: list) -> dict:
+        """The latest saved state of these persisters: {key: (raft_state, snapshot)}."""
+        return {key: (self.persisters[key]._raft_state, self.persisters[key]._snapshot) for key in keys}
+
     def do_describe(self) -> str:
         return self.sim.describe_tasks()
 
     def _call(self, peer, what: str, fn, *args):
         """fn(*args) as peer; its exceptions and awaitable results become a _CallFailed naming peer and call."""
+        self.calling = peer
         try:
             with peer.active():
                 result = fn(*args)
         except BaseException as exc:   # SystemExit too: the student's bug, reported as such
             raise _CallFailed(self._student_error(peer, f"{what}()", exc)) from None
+        finally:
+            self.calling = None
         if inspect.isawaitable(result):
             if inspect.iscoroutine(result):
                 result.close()
@@ -490,22 +503,31 @@ def _install_guards(host: Host) -> None:
         setattr(time, name, wall_clock(name, getattr(time, name)))
 
 
-def _watchdog(host: Host, limit: float, main_thread: int) -> None:
-    """A turn of the loop that lasts `limit` real seconds is a busy loop: say which peer and task spin, and where,
+def _watchdog(host: Host, limit: float, deadline: float | None, real_limit: float | None, main_thread: int) -> None:
+    """A turn of the loop that lasts `limit` real seconds is a busy loop, and the run may not outlive `deadline` (the
+    tester's clock: CLOCK_MONOTONIC is one for all processes): say which peer and task hold the loop, and where,
     then go. (The tester stops waiting a little later in any case: this is for the message.)"""
     while True:
-        _real_sleep(min(0.25, limit / 4))
-        if host.waiting or _real_monotonic() - host.beat < limit:
+        _real_sleep(min(0.1, limit / 4))
+        now = _real_monotonic()
+        timed_out = deadline is not None and now > deadline
+        if not timed_out and (host.waiting or now - host.beat < limit):
             continue
         task = asyncio.tasks._current_tasks.get(host.sim.loop)
-        peer = getattr(task, "peer", None)
+        peer = getattr(task, "peer", None) or host.calling
         frame = sys._current_frames().get(main_thread)
         stack = "".join(traceback.format_stack(frame)[-8:]) if frame is not None else "(no stack)"
-        text = (f"busy loop: {host.where(peer)}: task {task.get_name() if task else '(none)'} ran for {limit:g} s "
-                f"of real time without yielding. Every wait must be an `await` (asyncio.sleep, a queue, an "
-                f"event).\nWhere it was:\n{stack}")
+        if timed_out:
+            kind, text = "timeout", (f"real time limit of {real_limit:g} s reached at virtual time "
+                                     f"{host.sim.now():.3f} s; the student side was running "
+                                     f"{'task ' + task.get_name() if task else 'a call'} of "
+                                     f"{peer.name if peer else 'no peer'}:\n{stack}")
+        else:
+            kind, text = "busy", (f"busy loop: {host.where(peer)}: {'task ' + task.get_name() if task else 'a call'} "
+                                  f"ran for {limit:g} s of real time without yielding. Every wait must be an `await` "
+                                  f"(asyncio.sleep, a queue, an event).\nWhere it was:\n{stack}")
         try:
-            wire.send_frame(host.report_fd, ("busy", text))
+            wire.send_frame(host.report_fd, (kind, text))
         finally:
             os._exit(3)
 

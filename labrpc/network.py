@@ -277,7 +277,7 @@ class Network:
         if isinstance(reply, asyncio.Future):   # the handler is still running (async, or on the student side)
             task = reply
             while not task.done():
-                await asyncio.wait((task,), timeout=DEATH_CHECK_INTERVAL)
+                await _done_or_timeout(task, DEATH_CHECK_INTERVAL)
                 if not task.done() and self._is_dead(endname, servername, server):
                     task.add_done_callback(_retrieve)   # it may finish later; nobody wants its reply
                     return False, b""
@@ -285,6 +285,21 @@ class Network:
                 return False, b""
             reply = task.result()
         return True, reply
+
+
+def _done_or_timeout(task: asyncio.Future, timeout: float) -> asyncio.Future:
+    """asyncio.wait((task,), timeout=timeout) without its generality: this wait is on the path of every RPC whose
+    handler does not finish at once (all of them, when the handlers run on the student side)."""
+    loop = task.get_loop()
+    waiter = loop.create_future()
+    timer = loop.call_later(timeout, _wake, waiter)
+    task.add_done_callback(lambda _: (timer.cancel(), _wake(waiter)))
+    return waiter
+
+
+def _wake(waiter: asyncio.Future) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
 
 
 def _retrieve(task: asyncio.Task) -> None:

@@ -11,6 +11,10 @@
 
 A crash gives the restarted peer a fresh copy of what was saved; the dead incarnation keeps writing into its old,
 orphaned persister, which nobody reads again. Python bytes are immutable, so copies share them safely.
+
+When the peer lives in another process (tester.students), the tester's Persister is bound to the student side's
+(`_bind(fetch)`): each read first takes the latest saved state from there, so only what the tester reads crosses,
+not every save.
 """
 
 from __future__ import annotations
@@ -29,11 +33,22 @@ def _as_bytes(value, what: str) -> bytes:
 
 
 class Persister:
+    _fetch = None   # the tester's, see _bind
+
     def __init__(self):
         self._raft_state = b""
         self._snapshot = b""
 
+    def _bind(self, fetch) -> None:
+        """From now on the state lives elsewhere: fetch() -> (raft_state, snapshot) gives its latest version."""
+        self._fetch = fetch
+
+    def _latest(self) -> None:
+        if self._fetch is not None:
+            self._raft_state, self._snapshot = self._fetch()
+
     def copy(self) -> Persister:
+        self._latest()
         twin = Persister()
         twin._raft_state, twin._snapshot = self._raft_state, self._snapshot
         return twin
@@ -43,15 +58,19 @@ class Persister:
         self._snapshot = _as_bytes(snapshot, "snapshot")
 
     def read_raft_state(self) -> bytes:
+        self._latest()
         return self._raft_state
 
     def read_snapshot(self) -> bytes:
+        self._latest()
         return self._snapshot
 
     def raft_state_size(self) -> int:
+        self._latest()
         return len(self._raft_state)
 
     def snapshot_size(self) -> int:
+        self._latest()
         return len(self._snapshot)
 
 

@@ -25,12 +25,14 @@ Conversation. The trusted side sends a command, the student side answers it with
         "advance"  until        run until quiet, up to `until`; stop at the end of the first instant with output
         "load"     (paths, modules, hash seed, seed, clock, schedule, log topics | None)   import the implementation
         "peer"     (peer_key, name)                                       a new peer incarnation
-        "make"     (peer_key, what, args)   what: raft.make / kvraft.start_kv_server / kvraft.make_clerk
-        "invoke"   (peer_key, obj_key, method, args)                       a plain call: get_state, start, ...
+        "make"     (what, peer_key, keys, end_names, args)   what: raft / kvserver / clerk (Go's Make,
+                                            StartKVServer, MakeClerk); keys: the objects' numbers, chosen here
+        "invoke"   (obj_key, what, method, args)                           a plain call: get_state, start, ...
+        "persisted" (keys,)                 the latest saved (raft_state, snapshot) of these persisters
         "describe" None                     every pending task, for a deadlock message
     report = (status, result, outputs, next_wakeup, now)
         status "ok" (result: the call's result, often lab-codec bytes) or "error" (result: the message)
-        outputs, in order: ("persist", persister_key, raft_state, snapshot)  (the last save of each, first)
+        outputs, in order: ("saved", persister_key)         saved since the last report (state fetched on read)
                            ("call", call_id, end_name, svc_meth, args_bytes)
                            ("handled", req_id, reply_bytes)
                            ("apply", chan_key, fields | None, text)    fields: the ApplyMsg's seven, command as

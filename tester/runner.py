@@ -82,7 +82,10 @@ class _Worker:
         self.err_offset = 0
 
     def start(self, spec: RunSpec, job: dict, timeout: float) -> None:
-        self.spec, self.started, self.deadline = spec, time.monotonic(), time.monotonic() + timeout + kill_grace(timeout)
+        # A failing run is run a second time to record its log (the worker's own limit bounds each), so the kill
+        # comes after two runs' time.
+        self.spec, self.started = spec, time.monotonic()
+        self.deadline = self.started + 2 * timeout + kill_grace(timeout)
         self.err_offset = os.fstat(self.stderr.fileno()).st_size   # only the worker writes there: where it is now
         self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
@@ -189,10 +192,12 @@ def _kill_for_timeout(worker: _Worker, timeout: float) -> Record:
 
 
 def _record_from_answer(answer: dict) -> Record:
+    message = answer.get("message", "")
     status = "passed" if answer["passed"] else "failed"
     if answer.get("unknown"):
         status = "unknown"
-    message = answer.get("message", "")
+    elif message.startswith("real time limit"):   # the run's own --timeout, reported by the worker itself
+        status = "timeout"
     replayed = answer.get("replayed_hash")
     if replayed is not None and replayed != answer["trace_hash"]:
         message += (f"\nnote: running this seed again (to record its log) took a different path (trace "

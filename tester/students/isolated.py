@@ -115,7 +115,9 @@ class IsolatedStudents:
         self.handled: dict = {}
         self._ops: dict = {}           # op_id -> (future, clerk peer)
         self._channels: dict = {}
-        self._persisters: dict = {}
+        self._persisters: dict = {}    # key -> the tester's Persister, bound to the student side's
+        self._stale: set = set()       # persisters saved since their state was last fetched
+        self._cache: dict = {}
         self._peers: dict = {}
         self._roles: set = set()
 
@@ -125,6 +127,7 @@ class IsolatedStudents:
         self.sim.partner = self
         self._command("load", {"seed": self.sim.seed, "clock": self.sim.clock, "schedule": self.sim.schedule,
                                "start": self.sim.start, "topics": self.log_topics, "busy_limit": BUSY_LIMIT_S,
+                               "real_deadline": self.sim.real_deadline, "real_limit": self.sim.real_limit,
                                "paths": [self.source.root] if self.source.root else [],
                                "either": self.source.either, "roles": []})
 
@@ -136,7 +139,7 @@ class IsolatedStudents:
         try:
             status, result, *_ = self.proc.exchange(("load", 0.0, [], (spec,)), BUSY_LIMIT_S + ANSWER_GRACE_S,
                                                     "while loading the implementation")
-        except StudentSideFailed as exc:
+        except labrpc.SimulationError as exc:
             raise ImplError(f"--impl {self.source.label}: {exc}") from None
         if status != "ok":
             raise ImplError(f"--impl {self.source.label}: {str(result)[:MESSAGE_LIMIT]}")
@@ -150,7 +153,7 @@ class IsolatedStudents:
         now = self.sim.loop.time()
         try:
             _, stopped_at = self._command("advance", until)
-        except (StudentSideFailed, TestFailure):
+        except (labrpc.SimulationError, TestFailure):
             return now   # the run is failed already; the loop stops at its next turn
         if not isinstance(stopped_at, (int, float)) or stopped_at < now - 1e-9 or \
                 (until is not None and stopped_at > until + 1e-9):
@@ -161,7 +164,7 @@ class IsolatedStudents:
     def describe(self) -> str:
         try:
             text, _ = self._command("describe")
-        except (StudentSideFailed, TestFailure) as exc:
+        except (labrpc.SimulationError, TestFailure) as exc:
             return f"  (the student side cannot say: {exc})"
         return f"  on the student side:\n{str(text)[:MESSAGE_LIMIT]}"
 
@@ -170,16 +173,20 @@ class IsolatedStudents:
 
     def _command(self, kind: str, *body):
         """Send one command with the inputs gathered so far; take the report's outputs; the call's result."""
-        budget = BUSY_LIMIT_S + ANSWER_GRACE_S
+        budget, past_deadline = BUSY_LIMIT_S + ANSWER_GRACE_S, None
         if kind == "advance" and self.sim.clock == "real" and body[0] is not None:
             budget += max(0.0, body[0] - self.sim.loop.time())
-        if self.sim.real_deadline is not None:
-            budget = min(budget, max(0.1, self.sim.real_deadline - time.monotonic()) + ANSWER_GRACE_S)
+        if self.sim.real_deadline is not None:   # the student side's watchdog reports the limit; this is the backstop
+            to_deadline = max(0.0, self.sim.real_deadline - time.monotonic()) + ANSWER_GRACE_S
+            if to_deadline < budget:
+                budget, past_deadline = to_deadline, labrpc.TimeLimitExceeded(
+                    f"real time limit of {self.sim.real_limit:g} s reached at virtual time {self.sim.now():.3f} s, "
+                    f"and the student side did not answer (stuck in a blocking call?)")
         command, self.inputs = (kind, self.sim.loop.time(), self.inputs, body), []
         what = self._doing(kind, body)
         try:
-            report = self.proc.exchange(command, budget, what)
-        except StudentSideFailed as exc:
+            report = self.proc.exchange(command, budget, what, past_deadline)
+        except labrpc.SimulationError as exc:
             self.sim.fail(exc)
             raise
         try:
@@ -232,10 +239,10 @@ class IsolatedStudents:
         self._ensure("raft")
         self.net = ends[0]._net if ends else self.net
         obj, server_key, persister_key, chan = (next(self.keys) for _ in range(4))
-        self._persisters[persister_key] = persister
         channel = self._channels[chan] = _RemoteApplyChannel(self, chan, peer)
+        state = self._hand_over(persister, persister_key)
         self._command("make", "raft", peer.key, (obj, server_key, persister_key, chan), [e.name for e in ends],
-                      (me, persister.read_raft_state(), persister.read_snapshot()))
+                      (me, *state))
         return RaftHandle(peer, functools.partial(self._invoke, obj, peer)), channel, \
             _RemoteServer(self, peer, server_key)
 
@@ -243,9 +250,9 @@ class IsolatedStudents:
         self._ensure("kvraft")
         self.net = ends[0]._net if ends else self.net
         kv, rf, server_key, persister_key = (next(self.keys) for _ in range(4))
-        self._persisters[persister_key] = persister
+        state = self._hand_over(persister, persister_key)
         self._command("make", "kvserver", peer.key, (kv, rf, server_key, persister_key), [e.name for e in ends],
-                      (me, persister.read_raft_state(), persister.read_snapshot(), maxraftstate))
+                      (me, *state, maxraftstate))
         return (KVServerHandle(peer, functools.partial(self._invoke, kv, peer)),
                 RaftHandle(peer, functools.partial(self._invoke, rf, peer)), _RemoteServer(self, peer, server_key))
 
@@ -255,6 +262,13 @@ class IsolatedStudents:
         key = next(self.keys)
         self._command("make", "clerk", peer.key, (key,), [e.name for e in ends], ())
         return ClerkHandle(peer, functools.partial(self._clerk_op, key, peer))
+
+    def _hand_over(self, persister, key: int) -> tuple[bytes, bytes]:
+        """The state the new incarnation starts from; from now on the tester's persister reads the student side's."""
+        state = (persister.read_raft_state(), persister.read_snapshot())
+        self._persisters[key], self._cache[key] = persister, state
+        persister._bind(functools.partial(self._fetch, key))
+        return state
 
     def _invoke(self, obj_key: int, peer: _MirrorPeer, what: str, method: str, *args):
         result, _ = self._command("invoke", obj_key, what, method, args)
@@ -275,10 +289,21 @@ class IsolatedStudents:
                               f"(only plain data crosses to the tester: {exc})") from None
 
     # --- what the student side sends (each checked: it is untrusted)
-    def _out_persist(self, key: int, raft_state, snapshot) -> None:
-        if not isinstance(raft_state, bytes) or not isinstance(snapshot, bytes):
-            raise TypeError("persisted state must be bytes")
-        self._persisters[key].save(raft_state, snapshot)
+    def _out_saved(self, key: int) -> None:
+        self._persisters[key]   # KeyError for a persister that was never handed over
+        self._stale.add(key)
+
+    def _fetch(self, key: int) -> tuple[bytes, bytes]:
+        """A bound persister's latest state: fetched (with every other stale one) only when the tester reads it."""
+        if self._stale:
+            keys, self._stale = sorted(self._stale), set()
+            states, _ = self._command("persisted", keys)
+            for stale in keys:
+                raft_state, snapshot = states[stale]
+                if not isinstance(raft_state, bytes) or not isinstance(snapshot, bytes):
+                    raise TestFailure("the student side broke the protocol: persisted state must be bytes")
+                self._cache[stale] = (raft_state, snapshot)
+        return self._cache[key]
 
     def _out_call(self, call_id: int, peer_key, endname, svc_meth, request) -> None:
         if not isinstance(svc_meth, str) or not isinstance(request, bytes) or not self.net.has_end(endname):

@@ -4,8 +4,10 @@
                                             implementation; nothing of the submission runs before the first command.
                                             A spare is started at once for the next run of the same implementation:
                                             Python's start-up then overlaps with this run instead of adding to it
-    report = proc.exchange(command, budget, what)   send one command (labrpc.wire) and wait up to budget real
-                                            seconds for its report; what: for messages ("during Raft.start() of S1")
+    report = proc.exchange(command, budget, what, on_timeout=None)   send one command (labrpc.wire) and wait up to
+                                            budget real seconds for its report; what: for messages ("during
+                                            Raft.start() of S1"); on_timeout: the failure to raise when the budget
+                                            runs out (default: a busy loop)
     proc.tail() -> str                      the last OUTPUT_TAIL_BYTES it printed (print, logging, tracebacks)
     proc.close()                            kill it and all it started; remove its folder
     StudentSideFailed(message)              it exited, was killed, spun, printed too much or broke the protocol
@@ -90,7 +92,7 @@ class StudentProcess:
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._tail = bytearray()
         self._printed = 0
-        self.failure: StudentSideFailed | None = None
+        self.failure: labrpc.SimulationError | None = None
         self.mode = sandbox.sandbox_mode()
         stage = _stage(tuple(sorted(source.links.items())))
         cmd_r, self._cmd_w = os.pipe()
@@ -120,7 +122,7 @@ class StudentProcess:
         self._reader = wire.FrameReader(self._rep_r)
 
     # --- the conversation
-    def exchange(self, command, budget: float, what: str):
+    def exchange(self, command, budget: float, what: str, on_timeout: labrpc.SimulationError | None = None):
         if self.failure is not None:
             raise self.failure
         try:
@@ -131,6 +133,8 @@ class StudentProcess:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if on_timeout is not None:
+                    self._give_up(str(on_timeout), type(on_timeout))
                 self._stuck(what, budget)
             readable, _, _ = select.select([self._rep_r, self._out_r], [], [], remaining)
             if self._out_r in readable:
@@ -145,6 +149,8 @@ class StudentProcess:
                     report = messages[0]
                     if report[0] == "busy":
                         self._give_up(str(report[1]))
+                    if report[0] == "timeout":
+                        self._give_up(str(report[1]), labrpc.TimeLimitExceeded)
                     return report
                 if self._reader.closed:
                     self._gone(what)
@@ -199,8 +205,8 @@ class StudentProcess:
         self._give_up(f"busy loop: the student side did not come back within {budget:g} s of real time {what} "
                       f"(a loop that never awaits, or code stuck in a blocking call)")
 
-    def _give_up(self, message: str) -> None:
-        self.failure = StudentSideFailed(message + self._last_words())
+    def _give_up(self, message: str, kind: type = None) -> None:
+        self.failure = (kind or StudentSideFailed)(message + self._last_words())
         self.close()
         raise self.failure
 
