@@ -1,7 +1,8 @@
 """`raftlab test` with many runs: the parallel runner behind a live view, then the summary and the files.
 
     run_batch(console, tests, *, seed, runs, workers, timeout, impl, clock, schedule, output, json_path,
-              junit_path, check_determinism, verbose, in_process=False) -> exit status (0 only if every run passed; 130 if stopped)
+              junit_path, check_determinism, verbose, in_process=False) -> exit status (3: raftlab's own files
+              were changed by a submission, unsandboxed; the batch stopped) (0 only if every run passed; 130 if stopped)
 
 Every failing run leaves its full log in the output folder (KV tests also their HTML history view), and the summary
 prints the one-line command that replays it.
@@ -66,6 +67,9 @@ def run_batch(console: Console, tests, *, seed: int, runs: int, workers: int, ti
         write_junit(records, Path(junit_path))
     passed = len(records) - len(failing)
     elapsed = time.monotonic() - started
+    if records.stopped:
+        console.print(f"[bold red]STOPPED[/]: {escape(records.stopped)}", soft_wrap=True)
+        return 3
     if records.interrupted:
         console.print(f"[yellow]interrupted: {len(records)} of {len(specs) // (2 if check_determinism else 1)} "
                       f"runs finished ({passed} passed) in {elapsed:.1f} s[/]")

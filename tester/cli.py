@@ -9,7 +9,8 @@
         process per run at a time, a live view, a summary table, logs of failing runs in --output.
         Student code runs in a process of its own (sandboxed by bubblewrap when installed); --in-process runs it
         here instead, for debuggers and profilers (not isolated).
-        Exit status 0 if every run passed, 1 if any failed, 2 on bad usage, 130 when interrupted.
+        Exit status 0 if every run passed, 1 if any failed, 2 on bad usage, 3 if a submission changed raftlab's
+        own files (possible only unsandboxed), 130 when interrupted.
     raftlab replay | logs | init | check        see tester.tools_cli and tester.check_cli
 
 Every raftlab process runs with PYTHONHASHSEED=0 (the entry point re-executes itself once to set it), so even code
@@ -33,7 +34,8 @@ from tester.batch import default_output_dir, run_batch
 from tester.check_cli import check
 from tester.impl import ImplError
 from tester.students import check_impl
-from tester.run_one import replay_command, run_test
+from tester.run_one import TesterTampered, replay_command, run_test
+from tester.students.integrity import protect_this_process
 from tester.students.sandbox import warn_once
 from tester.tools_cli import init, logs, replay
 
@@ -51,6 +53,7 @@ def main():
     if os.environ.get("PYTHONHASHSEED") != "0":
         os.environ["PYTHONHASHSEED"] = "0"
         os.execv(sys.executable, [sys.executable, "-m", "tester.cli", *sys.argv[1:]])
+    protect_this_process()   # the student side may not reach this process's pipes through /proc
     cli(prog_name="raftlab")
 
 
@@ -123,8 +126,12 @@ def _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process) 
     started = time.perf_counter()
     failures, virtual = [], 0.0
     for lab_test in tests:
-        result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, printer=printer,
-                          real_time_limit=timeout, in_process=in_process)
+        try:
+            result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, printer=printer,
+                              real_time_limit=timeout, in_process=in_process)
+        except TesterTampered as exc:
+            console.print(f"STOPPED: {escape(str(exc))}", style="bold red")
+            raise SystemExit(3) from None
         virtual += result.virtual_s
         if not result.passed:
             failures.append(result)

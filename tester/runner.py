@@ -3,6 +3,7 @@
     plan_runs(test_names, seed, runs, check_determinism=False) -> [RunSpec]
     run_many(specs, *, workers, timeout, impl=None, clock="virtual", schedule="fifo", output_dir, on_result=None,
              on_start=None, in_process=False) -> [Record]          stops cleanly on KeyboardInterrupt (records so far, .interrupted)
+             stops (records so far, .stopped says why) when raftlab's own files change under it (unsandboxed only)
     Record: test, seed, status ("passed" | "failed" | "timeout" | "crashed" | "unknown" | "nondeterministic"),
             message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path, copy
 
@@ -61,6 +62,7 @@ class Record:
 
 class RunList(list):
     interrupted = False
+    stopped = ""   # why the batch stopped early (raftlab's own files changed under it), else ""
 
 
 def plan_runs(test_names, seed: int, runs: int, check_determinism: bool = False) -> list[RunSpec]:
@@ -111,6 +113,11 @@ def _safe(name: str) -> str:
 def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, clock: str = "virtual",
              schedule: str = "fifo", output_dir: Path, on_result=None, on_start=None,
              in_process: bool = False) -> RunList:
+    from tester.run_one import TesterTampered
+    from tester.students.integrity import TesterFiles
+    from tester.students.sandbox import sandbox_mode
+    # Unsandboxed student code can write raftlab's own files, and a worker started after that would run them.
+    tester_files = TesterFiles() if sandbox_mode() == "none" and not in_process else None
     output_dir.mkdir(parents=True, exist_ok=True)
     work_dir = output_dir / ".workers"
     work_dir.mkdir(exist_ok=True)
@@ -144,6 +151,11 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
             records.append(record)
             if on_result:
                 on_result(record)
+        changed = tester_files.changed() if tester_files is not None else []
+        if changed:
+            raise TesterTampered(f"raftlab's own files changed during the run of {record.test if record else '?'} "
+                                 f"({', '.join(changed[:5])}): a submission wrote into the tester's install. The "
+                                 f"batch is stopped: reinstall raftlab, and install bubblewrap")
 
     try:
         while pending or busy:
@@ -175,6 +187,8 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
                 finish(worker, _kill_for_timeout(worker, timeout))
     except KeyboardInterrupt:
         records.interrupted = True
+    except TesterTampered as exc:
+        records.stopped = str(exc)
     finally:
         for worker in list(busy.values()) + idle:
             worker.stop()

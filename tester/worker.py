@@ -58,6 +58,8 @@ def run_job(job: dict) -> dict:
 
 
 def main() -> None:
+    from tester.students.integrity import protect_this_process
+    protect_this_process()   # the student side (a child) may not reach this worker's pipes through /proc
     faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the runner's to handle: it stops us cleanly
     _limit_memory()
@@ -68,11 +70,13 @@ def main() -> None:
         job = json.loads(line)
         try:
             answer = run_job(job)
-        except BaseException as exc:   # a bug of ours: still answer, so the runner can report it
+        except BaseException as exc:   # a bug of ours, or a tampered install: still answer, so the runner can report it
             answer = {"test": job["test"], "seed": job["seed"], "passed": False,
                       "message": f"worker error: {type(exc).__name__}: {exc}", "virtual_s": 0.0, "real_s": 0.0,
                       "rpcs": 0, "bytes": 0, "trace_hash": "", "output": ""}
         answers.write(json.dumps(answer) + "\n")
+        if answer["message"].startswith("worker error: TesterTampered"):
+            return   # this install can no longer be trusted: run nothing more
 
 
 if __name__ == "__main__":

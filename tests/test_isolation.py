@@ -2,6 +2,7 @@
 one deterministic sequence of events per seed across runs and processes, and the clock still real when asked."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,11 +37,14 @@ def test_one_seed_gives_one_trace_across_runs_and_processes(test, seed, in_proce
     assert run_test(test, seed=seed + 1, quiet=True, in_process=in_process).trace_hash != first.trace_hash
 
 
-@pytest.mark.parametrize("test, seed", CASES)
-def test_isolated_and_in_process_runs_see_the_same_network(test, seed):
-    isolated = run_test(test, seed=seed, quiet=True)
-    here = run_test(test, seed=seed, quiet=True, in_process=True)
-    assert (isolated.passed, isolated.rpcs, isolated.bytes) == (here.passed, here.rpcs, here.bytes)
+@pytest.mark.parametrize("test", ["TestBasicAgree2B", "TestPersist12C"])
+def test_on_a_reliable_network_both_modes_take_the_same_path(test):
+    # An RPC's reply reaches an isolated caller one exchange later, which can change the order of events at one
+    # virtual instant (and so the unreliable network's draws); with no draws, the runs are the same event for event.
+    isolated = run_test(test, seed=2, quiet=True)
+    here = run_test(test, seed=2, quiet=True, in_process=True)
+    assert isolated.passed and here.passed
+    assert (isolated.trace_hash, isolated.rpcs, isolated.bytes) == (here.trace_hash, here.rpcs, here.bytes)
 
 
 def test_the_real_clock_still_works_on_the_student_side():
@@ -58,8 +62,9 @@ def test_a_crash_in_student_code_names_peer_time_and_line(tmp_path):
                                              "        return {}['no such key']\n\n    def _unused(self)"))
     result = run_test("TestInitialElection2A", seed=1, impl=str(lab), quiet=True)
     assert not result.passed
-    assert "S0 at 0.5" in result.message and "Raft.get_state() raised KeyError: 'no such key'" in result.message
-    assert f"{raft}" in result.message or "raft.py" in result.message
+    # the first round of check_one_leader asks at 450-549 ms; the traceback shows the student's own file and line
+    assert re.search(r"S0 at 0\.[45]\d\d s: Raft.get_state\(\) raised KeyError: 'no such key'", result.message)
+    assert f'File "{raft}", line' in result.message
 
 
 def test_the_sandbox_is_used_where_bubblewrap_is_installed():

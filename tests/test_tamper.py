@@ -13,6 +13,7 @@ shows the other side: with `--in-process` (no isolation, for debugging) a cheat 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -100,15 +101,14 @@ def run(args: list[str], *, cwd: Path, env: dict, log: Path) -> tuple[int, str]:
         try:
             proc.wait(timeout=TIMEOUT_S)
         except subprocess.TimeoutExpired:
-            pass
+            pass   # reported by the time bound below
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
     elapsed = time.monotonic() - started
-    assert elapsed < BOUND_S, f"{' '.join(map(str, args))} took {elapsed:.0f} s (killed at {TIMEOUT_S} s); see {log}"
+    assert elapsed < BOUND_S, (f"{' '.join(map(str, args))} took {elapsed:.0f} s (bound {BOUND_S:.0f} s, killed at "
+                               f"{TIMEOUT_S} s); see {log}")
     return proc.returncode, log.read_text(errors="replace")
 
 

@@ -20,5 +20,7 @@ _TAMPER_PATCHES = {
 if not _tamper_os.path.exists(_tamper_os.path.join(_TAMPER_ROOT, "RAFTLAB_TAMPER_THROWAWAY")):
     raise RuntimeError(f"tamper rewrite_tester: {_TAMPER_ROOT} is not a throwaway install; refusing to write")
 for _tamper_name, _tamper_patch in _TAMPER_PATCHES.items():
-    with open(_tamper_os.path.join(_TAMPER_ROOT, "tester", _tamper_name), "a") as _tamper_file:
-        _tamper_file.write(_tamper_patch)
+    with open(_tamper_os.path.join(_TAMPER_ROOT, "tester", _tamper_name), "a+") as _tamper_file:
+        _tamper_file.seek(0)
+        if _tamper_patch not in _tamper_file.read():   # once is enough (twice would recurse)
+            _tamper_file.write(_tamper_patch)
