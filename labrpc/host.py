@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import _thread
 import asyncio
-import faulthandler
 import functools
 import importlib
 import inspect
@@ -33,7 +32,6 @@ import traceback
 
 from labrpc import sim as simulation
 from labrpc import wire
-from labrpc.codec import EncodeError
 from labrpc.errors import MisuseError, student_exception_text
 from labrpc.logs import enable_logging
 from labrpc.network import ClientEnd, Server, Service
@@ -211,6 +209,7 @@ class Host:
         self.sim: _HostSimulation | None = None
         self.outbox = _Outbox()
         self.until = float("-inf")         # how far the current "advance" may run
+        self.token = None                  # the tester's network epoch, for replies handed over here (_handled)
         self.in_advance = False            # an "advance" is in hand: its report is due when the loop stops
         self.first_command = None
         self.failed = False
@@ -300,19 +299,29 @@ class Host:
         if future is not None and not future.done():
             future.set_result(reply)
 
-    def input_deliver(self, req_id: int, server_key: int, svc_meth: str, request: bytes) -> None:
+    def input_epoch(self, token) -> None:
+        self.token = token
+
+    def input_deliver(self, req_id: int, server_key: int, svc_meth: str, request: bytes, call_id, token) -> None:
         try:
             reply = self.servers[server_key].invoke(svc_meth, request)
         except Exception:   # reported already (Server.invoke fails the run)
             return
         if isinstance(reply, asyncio.Future):
-            reply.add_done_callback(functools.partial(self._handled, req_id))
+            reply.add_done_callback(lambda task: task.cancelled() or task.exception() is not None or
+                                    self._handled(req_id, call_id, token, task.result()))
         else:
-            self.outbox.events.append(("handled", req_id, reply))
+            self._handled(req_id, call_id, token, reply)
 
-    def _handled(self, req_id: int, task: asyncio.Future) -> None:
-        if not task.cancelled() and task.exception() is None:
-            self.outbox.events.append(("handled", req_id, task.result()))
+    def _handled(self, req_id: int, call_id, token, reply: bytes) -> None:
+        """A handler's reply. If the tester said the reply would go straight back (token: a reliable network, no
+        long reordering) and nothing on the network changed since (same token), hand it to the caller here at
+        once, as the tester's network would: that saves a whole exchange per RPC. The tester still counts it."""
+        future = self.calls.get(call_id) if token is not None and token == self.token else None
+        inline = future is not None and not future.done()
+        if inline:
+            future.set_result(reply)
+        self.outbox.events.append(("handled", req_id, reply, inline))
 
     def input_credit(self, chan_key: int) -> None:
         self.channels[chan_key].credit.set()
@@ -541,7 +550,6 @@ def main(command_fd: int, report_fd: int, memory_limit: int) -> None:
         except (ValueError, OSError):
             pass
     host = Host(command_fd, report_fd)
-    faulthandler.register(signal.SIGUSR2, file=sys.stderr, all_threads=True)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the tester's to handle
     try:
         host.run()

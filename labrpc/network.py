@@ -19,7 +19,9 @@
     reply = await end.call("Raft.request_vote", args)   a deep copy of the reply, or None if the call failed
     await net.carry(endname, svc_meth, request_bytes) -> reply bytes | None   the same, encoded (end.call uses it;
                                           so does the tester for calls the student side makes)
-    srv.invoke(svc_meth, request_bytes) -> reply bytes | Future of them   run a handler (the network calls it)
+    srv.invoke(svc_meth, request_bytes, plain=False) -> reply bytes | Future of them   run a handler (the network
+                                          calls it)
+    net.epoch                             bumped by every change of links, servers, reliability or reordering
 
 Each delivered request takes RPC_LATENCY (5 ms, virtual) on the wire, on top of Go's delays.
 A handler that is still running when its server dies (deleted, replaced, disconnected, or its peer killed)
@@ -90,9 +92,9 @@ class Server:
         return method
 
 
-    def invoke(self, svc_meth: str, request: bytes):
+    def invoke(self, svc_meth: str, request: bytes, plain: bool = False):
         """Run the handler of svc_meth on the encoded request, as this server's peer: the encoded reply, or a task
-        that gives it (an async handler). A broken call (unknown method, a handler that raises, a reply that is
+        that gives it (an async handler). (plain: see Network._dispatch; a server elsewhere may use it.) A broken call (unknown method, a handler that raises, a reply that is
         not data) fails the run, naming the peer and the call. The student side (labrpc.host) serves its
         handlers with this too."""
         try:
@@ -164,12 +166,17 @@ class Network:
         self._done = False
         self._count = 0
         self._bytes = 0
+        # Bumped by every change that can decide a reply's fate (links, servers, reliability, reordering): a reply
+        # whose handler finished under the epoch it was delivered in meets a network that has not changed since.
+        self.epoch = 0
 
     # --- configuration, as in Go
     def reliable(self, yes: bool) -> None:
+        self.epoch += 1
         self._reliable = bool(yes)
 
     def long_reordering(self, yes: bool) -> None:
+        self.epoch += 1
         self._long_reordering = bool(yes)
 
     def long_delays(self, yes: bool) -> None:
@@ -184,9 +191,11 @@ class Network:
         return end
 
     def add_server(self, name, server: Server) -> None:
+        self.epoch += 1
         self._servers[name] = server
 
     def delete_server(self, name) -> None:
+        self.epoch += 1
         self._servers[name] = None
 
     def connect(self, endname, servername) -> None:
@@ -195,6 +204,7 @@ class Network:
 
     def enable(self, endname, enabled: bool) -> None:
         self._check_end(endname, "enable")
+        self.epoch += 1
         self._enabled[endname] = bool(enabled)
 
     def has_end(self, endname) -> bool:
@@ -216,6 +226,7 @@ class Network:
         return self._bytes
 
     def cleanup(self) -> None:
+        self.epoch += 1
         self._done = True
 
     def _check_end(self, endname, what: str) -> None:
@@ -248,7 +259,8 @@ class Network:
             if rand.randrange(1000) < 100:
                 sim.record("drop-request", endname)
                 return None
-        finished, reply = await self._dispatch(server, endname, servername, svc_meth, request)
+        finished, reply = await self._dispatch(server, endname, servername, svc_meth, request,
+                                               reliable and not long_reordering)
         if not finished or self._is_dead(endname, servername, server):
             sim.record("lost-to-death", endname)
             return None
@@ -267,13 +279,14 @@ class Network:
         return (not self._enabled[endname] or self._servers.get(servername) is not server
                 or (server.peer is not None and not server.peer.alive))
 
-    async def _dispatch(self, server: Server, endname, servername, svc_meth: str, request: bytes):
-        """Run the handler as the server's peer. Returns (finished, encoded reply)."""
+    async def _dispatch(self, server: Server, endname, servername, svc_meth: str, request: bytes, plain: bool):
+        """Run the handler as the server's peer. Returns (finished, encoded reply). plain: the reply, if the server
+        lives on, goes straight back (a reliable network without long reordering draws nothing for it)."""
         server.count += 1
         peer = server.peer
         if peer is not None and not peer.alive:
             return False, b""
-        reply = server.invoke(svc_meth, request)
+        reply = server.invoke(svc_meth, request, plain)
         if isinstance(reply, asyncio.Future):   # the handler is still running (async, or on the student side)
             task = reply
             while not task.done():

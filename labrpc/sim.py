@@ -174,6 +174,8 @@ class Simulation:
             waiting = getattr(task, "_fut_waiter", None)
             awaits = f", awaiting {_describe_future(waiting)}" if waiting is not None else ""
             lines.append(f"  - {task.get_name()} ({peer.name if peer else 'tester'}): in {at}{awaits}")
+        if self.partner is not None and not self.tearing_down:
+            lines.append(self.partner.describe())
         return "\n".join(lines) or "  (no tasks)"
 
 

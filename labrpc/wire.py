@@ -17,7 +17,9 @@ Conversation. The trusted side sends a command, the student side answers it with
     command = (kind, now, inputs, body)       now: the shared clock (seconds since the run began)
       inputs, applied first and in order:
         ("reply", call_id, reply_bytes | None)                 an RPC the student side made is over
-        ("deliver", req_id, server_key, svc_meth, args_bytes)  run an RPC handler
+        ("epoch", token)                                       the network's state changed (see "deliver")
+        ("deliver", req_id, server_key, svc_meth, args_bytes, call_id | None, token | None)   run an RPC handler;
+                        with a token, its reply may go straight to the caller's call_id if the epoch is unchanged
         ("credit", chan_key)                                   the tester's applier reads the next ApplyMsg
         ("kill", peer_key)                                     that peer incarnation is dead: cancel its tasks
         ("op", op_id, clerk_key, method, args)                 start a clerk operation (Clerk.get/put/append)
@@ -34,7 +36,7 @@ Conversation. The trusted side sends a command, the student side answers it with
         status "ok" (result: the call's result, often lab-codec bytes) or "error" (result: the message)
         outputs, in order: ("saved", persister_key)         saved since the last report (state fetched on read)
                            ("call", call_id, end_name, svc_meth, args_bytes)
-                           ("handled", req_id, reply_bytes)
+                           ("handled", req_id, reply_bytes, handed_over)  handed_over: the caller has it
                            ("apply", chan_key, fields | None, text)    fields: the ApplyMsg's seven, command as
                                                                        lab-codec bytes; None: not an ApplyMsg
                            ("op_done", op_id, "ok" | "error", result_bytes | message)

@@ -35,7 +35,7 @@ import labrpc
 from labrpc import Network, Persister
 
 from tester.porcupine import Annotation
-from tester.raft_config import TEST_TIME_LIMIT, randstring, show
+from tester.raft_config import TEST_TIME_LIMIT, RaftHandle, randstring, show
 from tester.testing import T, TestFailure
 
 ZERO_TIME_OPS_LIMIT = 1000   # clerk operations completed at one virtual instant before the test is failed
@@ -91,7 +91,7 @@ class Config:
     def __init__(self, t: T, n: int, maxraftstate: int):
         self.t, self.n, self.maxraftstate = t, n, maxraftstate
         self.net = Network()   # reliable, short delays: Go's kvraft config never turns on long delays
-        self.kvservers: list = [None] * n
+        self.kvservers: list[KVServerHandle | None] = [None] * n
         self.rafts: list[RaftHandle | None] = [None] * n
         self.peers: list[labrpc.Peer | None] = [None] * n
         self.saved: list[Persister | None] = [None] * n

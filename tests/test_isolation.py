@@ -37,14 +37,14 @@ def test_one_seed_gives_one_trace_across_runs_and_processes(test, seed, in_proce
     assert run_test(test, seed=seed + 1, quiet=True, in_process=in_process).trace_hash != first.trace_hash
 
 
-@pytest.mark.parametrize("test", ["TestBasicAgree2B", "TestPersist12C"])
-def test_on_a_reliable_network_both_modes_take_the_same_path(test):
-    # An RPC's reply reaches an isolated caller one exchange later, which can change the order of events at one
-    # virtual instant (and so the unreliable network's draws); with no draws, the runs are the same event for event.
+@pytest.mark.parametrize("test", ["TestBasicAgree2B", "TestFailAgree2B", "TestPersist12C"])
+def test_on_a_reliable_network_both_modes_make_the_same_calls(test):
+    # Events at one virtual instant are recorded in another order when the peers run elsewhere (and on an unreliable
+    # network that order decides the draws), but with nothing drawn the runs make the same calls, byte for byte.
     isolated = run_test(test, seed=2, quiet=True)
     here = run_test(test, seed=2, quiet=True, in_process=True)
     assert isolated.passed and here.passed
-    assert (isolated.trace_hash, isolated.rpcs, isolated.bytes) == (here.trace_hash, here.rpcs, here.bytes)
+    assert (isolated.rpcs, isolated.bytes) == (here.rpcs, here.bytes)
 
 
 def test_the_real_clock_still_works_on_the_student_side():

@@ -13,6 +13,7 @@ untrusted data (labrpc.wire.loads_plain, then shapes and types), and anything ma
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import itertools
 import os
@@ -28,6 +29,7 @@ from tester.students.process import ANSWER_GRACE_S, BUSY_LIMIT_S, StudentProcess
 from tester.testing import TestFailure
 
 MESSAGE_LIMIT = 20_000   # characters of a failure message from the student side that are kept
+_calling: contextvars.ContextVar = contextvars.ContextVar("raftlab_call", default=None)   # the call being carried
 
 
 class _MirrorPeer(labrpc.Peer):
@@ -52,12 +54,15 @@ class _RemoteServer(Server):
         super().__init__(peer=peer)
         self.students, self.key = students, key
 
-    def invoke(self, svc_meth: str, request: bytes):
+    def invoke(self, svc_meth: str, request: bytes, plain: bool = False):
         students = self.students
         req_id = next(students.keys)
         future = students.sim.loop.create_future()
-        students.handled[req_id] = future
-        students.inputs.append(("deliver", req_id, self.key, svc_meth, request))
+        call_id = _calling.get()
+        students.handled[req_id] = (future, call_id)
+        # A plain reply to a caller on the student side may be handed over there at once (labrpc.host, _handled).
+        token = students.token() if plain and call_id is not None else None
+        students.inputs.append(("deliver", req_id, self.key, svc_meth, request, call_id if token else None, token))
         return future
 
 
@@ -120,6 +125,9 @@ class IsolatedStudents:
         self._cache: dict = {}
         self._peers: dict = {}
         self._roles: set = set()
+        self._kills = 0                # peer deaths so far (part of the token, see token())
+        self._handed_over: set = set() # calls whose reply the student side handed to the caller itself
+        self._token_sent = None
 
     # --- the world
     def attach(self) -> None:
@@ -182,6 +190,10 @@ class IsolatedStudents:
                 budget, past_deadline = to_deadline, labrpc.TimeLimitExceeded(
                     f"real time limit of {self.sim.real_limit:g} s reached at virtual time {self.sim.now():.3f} s, "
                     f"and the student side did not answer (stuck in a blocking call?)")
+        token = self.token()
+        if token != self._token_sent:
+            self.inputs.insert(0, ("epoch", token))
+            self._token_sent = token
         command, self.inputs = (kind, self.sim.loop.time(), self.inputs, body), []
         what = self._doing(kind, body)
         try:
@@ -230,6 +242,7 @@ class IsolatedStudents:
         return peer
 
     def peer_killed(self, peer: _MirrorPeer) -> None:
+        self._kills += 1
         for op_id, (future, owner) in list(self._ops.items()):
             if owner is peer:
                 del self._ops[op_id]
@@ -314,14 +327,24 @@ class IsolatedStudents:
         peer.spawn(self._carry(call_id, endname, svc_meth, request))
 
     async def _carry(self, call_id: int, endname, svc_meth: str, request: bytes) -> None:
+        _calling.set(call_id)
         reply = await self.net.carry(endname, svc_meth, request)
+        if call_id in self._handed_over:   # the student side gave the caller its reply already
+            self._handed_over.discard(call_id)
+            return
         self.inputs.append(("reply", call_id, reply))
 
-    def _out_handled(self, req_id: int, reply) -> None:
+    def token(self) -> tuple[int, int]:
+        """Changes whenever a reply's fate could: the network's epoch, and each peer death."""
+        return (self.net.epoch if self.net is not None else 0, self._kills)
+
+    def _out_handled(self, req_id: int, reply, inline: bool) -> None:
         if not isinstance(reply, bytes):
             raise TypeError("a reply must be bytes")
-        future = self.handled.pop(req_id, None)
+        future, call_id = self.handled.pop(req_id, (None, None))
         if future is not None and not future.done():
+            if inline and call_id is not None:
+                self._handed_over.add(call_id)
             future.set_result(reply)
 
     def _out_apply(self, chan_key: int, fields, text) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import codecs
+import collections
 import functools
 import os
 import select
@@ -60,7 +61,10 @@ def _stage(links: tuple[tuple[str, str], ...]) -> str:
     return stage
 
 
-_spares: dict[tuple, StudentProcess] = {}   # per implementation and hash seed: started, not yet used
+# Started, not yet used: one per implementation and hash seed, for the few most recent ones (a test suite that
+# tries many implementations must not leave an idle process behind for each).
+_spares: collections.OrderedDict[tuple, StudentProcess] = collections.OrderedDict()
+MAX_SPARES = 2
 
 
 def _close_spares() -> None:
@@ -84,6 +88,8 @@ class StudentProcess:
             proc = cls(source, hash_seed=hash_seed)
         proc.sink = sink
         _spares[key] = cls(source, hash_seed=hash_seed)
+        while len(_spares) > MAX_SPARES:
+            _spares.popitem(last=False)[1].close()
         return proc
 
     def __init__(self, source, *, hash_seed: str = "0", sink=None):
