@@ -16,41 +16,27 @@ and tell a student what went wrong; the wall is the process boundary (and bubble
 
 from __future__ import annotations
 
-import _thread
 import asyncio
 import functools
 import importlib
 import inspect
 import os
 import random
-import selectors
 import signal
 import sys
 import threading
-import time
 import traceback
 
 from labrpc import sim as simulation
 from labrpc import wire
-from labrpc.errors import MisuseError, student_exception_text
+from labrpc.guards import install_guards, real_monotonic, watchdog
+from labrpc.errors import student_exception_text
 from labrpc.logs import enable_logging
 from labrpc.network import ClientEnd, Server, Service
 from labrpc.persister import Persister
 
 _LABRPC_DIR = os.path.dirname(os.path.abspath(__file__))
-_STDLIB_DIR = os.path.dirname(os.__file__)
-_FRAMEWORK_DIRS = (_LABRPC_DIR + os.sep, _STDLIB_DIR + os.sep, "<frozen ")
-_real_monotonic = time.monotonic
-_real_sleep = time.sleep
 _ENTRY_POINTS = {"raft": "make", "kvraft": "start_kv_server"}
-_FORBIDDEN_EVENTS = {
-    "os.fork": "starting processes (os.fork)", "os.forkpty": "starting processes (os.forkpty)",
-    "os.posix_spawn": "starting processes (os.posix_spawn)", "os.spawn": "starting processes (os.spawn*)",
-    "os.exec": "replacing the process (os.exec*)", "os.system": "starting processes (os.system)",
-    "subprocess.Popen": "starting processes (subprocess)", "socket.__new__": "opening sockets (socket.socket)",
-    "os.kill": "sending signals (os.kill)", "os.killpg": "sending signals (os.killpg)",
-    "signal.pthread_kill": "sending signals (signal.pthread_kill)",
-}
 
 
 def _show(value) -> str:
@@ -88,41 +74,19 @@ class _HostSimulation(simulation.Simulation):
         self.host.fail(str(error))
 
 
-class _HostSelector(selectors.BaseSelector):
+class _HostSelector(simulation.SteppingSelector):
     """Idle means: hand the turn back to the tester (if this instant produced anything for it, or the next timer is
     past `until`) and serve its commands; otherwise jump (virtual clock) or sleep (real clock) to the next timer."""
 
-    def __init__(self, host: Host):
-        self._real = selectors.DefaultSelector()
+    def __init__(self, host: Host, sim: _HostSimulation):
+        super().__init__(sim)
         self._host = host
-
-    def register(self, fileobj, events, data=None):
-        return self._real.register(fileobj, events, data)
-
-    def unregister(self, fileobj):
-        return self._real.unregister(fileobj)
-
-    def modify(self, fileobj, events, data=None):
-        return self._real.modify(fileobj, events, data)
-
-    def get_key(self, fileobj):
-        return self._real.get_key(fileobj)
-
-    def get_map(self):
-        return self._real.get_map()
-
-    def close(self):
-        self._real.close()
 
     def select(self, timeout=None):
         host = self._host
         sim = host.sim
-        host.beat = _real_monotonic()
-        if sim.schedule == "shuffle" and len(sim.loop._ready) > 1:
-            ready = list(sim.loop._ready)
-            sim._schedule_rng.shuffle(ready)
-            sim.loop._ready.clear()
-            sim.loop._ready.extend(ready)
+        host.beat = real_monotonic()
+        self.shuffle_ready()
         if timeout == 0:
             return []
         next_at = None if timeout is None else sim.loop.time() + timeout
@@ -133,7 +97,7 @@ class _HostSelector(selectors.BaseSelector):
         else:
             host.waiting = True
             self._real.select(timeout)
-            host.waiting, host.beat = False, _real_monotonic()
+            host.waiting, host.beat = False, real_monotonic()
         return []
 
 
@@ -204,6 +168,9 @@ def _apply_fields(m) -> tuple[bytes | None, str]:
 
 
 class Host:
+    """The student side's state: the objects of the submission by the numbers the tester gave them, the calls in
+    flight, and what goes back with the next report. run() serves one run until the tester kills the process."""
+
     def __init__(self, command_fd: int, report_fd: int):
         self.command_fd, self.report_fd = command_fd, report_fd
         self.sim: _HostSimulation | None = None
@@ -213,7 +180,7 @@ class Host:
         self.in_advance = False            # an "advance" is in hand: its report is due when the loop stops
         self.first_command = None
         self.failed = False
-        self.beat = _real_monotonic()      # the watchdog's: when the loop last came back to select
+        self.beat = real_monotonic()      # the watchdog's: when the loop last came back to select
         self.waiting = True                # blocked on the tester (or sleeping on the real clock): not busy
         self.calling: simulation.Peer | None = None   # the peer whose plain call (make, start...) runs now
         self.net = _WireNetwork(self)
@@ -234,7 +201,7 @@ class Host:
         if kind != "load":
             raise SystemExit(f"raftlab student side: the first command must be 'load', not {kind!r}")
         self.sim = _HostSimulation(self, body["seed"], body["clock"], body["schedule"], body["start"])
-        loop = simulation._SimLoop(self.sim, selector=_HostSelector(self))
+        loop = simulation._SimLoop(self.sim, selector=_HostSelector(self, self.sim))
         self.sim.loop = loop
         self.sim.virtual_now = now
         simulation._current_sim = self.sim
@@ -242,10 +209,10 @@ class Host:
         random.seed(body["seed"])
         if body.get("topics") is not None:
             enable_logging(sys.stderr, topics=body["topics"] or None)
-        threading.Thread(target=_watchdog, args=(self, body["busy_limit"], body.get("real_deadline"),
+        threading.Thread(target=watchdog, args=(self, body["busy_limit"], body.get("real_deadline"),
                                                  body.get("real_limit"), threading.get_ident()),
                          daemon=True, name="raftlab-student-watchdog").start()
-        _install_guards(self)
+        install_guards(self)
         loop.run_until_complete(loop.create_future())   # forever: the tester kills this process when it is done
 
     def serve(self) -> None:
@@ -256,7 +223,7 @@ class Host:
                 self.report("ok", None)
             self.waiting = True
             command, self.first_command = self.first_command or wire.read_frame(self.command_fd), None
-            self.waiting, self.beat = False, _real_monotonic()
+            self.waiting, self.beat = False, real_monotonic()
             kind, now, inputs, body = command
             if self.sim.clock == "virtual":
                 self.sim.virtual_now = max(self.sim.virtual_now, now)
@@ -477,68 +444,6 @@ class Host:
 
 class _CallFailed(Exception):
     """A command failed because of student code: the message goes back to the tester as the call's error."""
-
-
-# --- guards: what student code may not do here
-def _install_guards(host: Host) -> None:
-    def refuse(call: str) -> None:
-        message = (f"{host.where(simulation.current_peer())}: {call} is not allowed on the student side: the "
-                   f"simulation is one thread on one virtual clock, and a run must replay exactly from its seed")
-        host.fail(message)
-        raise MisuseError(message)
-
-    def audit(event: str, args) -> None:
-        if event in _FORBIDDEN_EVENTS:
-            refuse(_FORBIDDEN_EVENTS[event])
-
-    def no_threads(*args, **kwargs):
-        refuse("starting threads (threading.Thread.start)")
-
-    def no_sleep(seconds):
-        refuse(f"time.sleep({seconds}) (use `await asyncio.sleep({seconds})`)")
-
-    def wall_clock(name: str, real):
-        def read():
-            caller = sys._getframe(1).f_code.co_filename
-            if not caller.startswith(_FRAMEWORK_DIRS):
-                refuse(f"reading the wall clock (time.{name}(); use asyncio.get_running_loop().time())")
-            return real()
-        return read
-
-    sys.addaudithook(audit)
-    _thread.start_new_thread = threading._start_new_thread = no_threads
-    time.sleep = no_sleep
-    for name in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"):
-        setattr(time, name, wall_clock(name, getattr(time, name)))
-
-
-def _watchdog(host: Host, limit: float, deadline: float | None, real_limit: float | None, main_thread: int) -> None:
-    """A turn of the loop that lasts `limit` real seconds is a busy loop, and the run may not outlive `deadline` (the
-    tester's clock: CLOCK_MONOTONIC is one for all processes): say which peer and task hold the loop, and where,
-    then go. (The tester stops waiting a little later in any case: this is for the message.)"""
-    while True:
-        _real_sleep(min(0.1, limit / 4))
-        now = _real_monotonic()
-        timed_out = deadline is not None and now > deadline
-        if not timed_out and (host.waiting or now - host.beat < limit):
-            continue
-        task = asyncio.tasks._current_tasks.get(host.sim.loop)
-        peer = getattr(task, "peer", None) or host.calling
-        frame = sys._current_frames().get(main_thread)
-        stack = "".join(traceback.format_stack(frame)[-8:]) if frame is not None else "(no stack)"
-        if timed_out:
-            kind, text = "timeout", (f"real time limit of {real_limit:g} s reached at virtual time "
-                                     f"{host.sim.now():.3f} s; the student side was running "
-                                     f"{'task ' + task.get_name() if task else 'a call'} of "
-                                     f"{peer.name if peer else 'no peer'}:\n{stack}")
-        else:
-            kind, text = "busy", (f"busy loop: {host.where(peer)}: {'task ' + task.get_name() if task else 'a call'} "
-                                  f"ran for {limit:g} s of real time without yielding. Every wait must be an `await` "
-                                  f"(asyncio.sleep, a queue, an event).\nWhere it was:\n{stack}")
-        try:
-            wire.send_frame(host.report_fd, (kind, text))
-        finally:
-            os._exit(3)
 
 
 def main(command_fd: int, report_fd: int, memory_limit: int) -> None:

@@ -187,14 +187,22 @@ def _describe_future(fut: asyncio.Future) -> str:
 REAL_POLL_EVERY = 64
 
 
-class _SimSelector(selectors.BaseSelector):
-    """Wraps a real selector. On the virtual clock, a wait of `timeout` seconds moves time instead of sleeping,
-    and a wait with no timeout at all means nothing can ever run again: a deadlock."""
+class SteppingSelector(selectors.BaseSelector):
+    """The base of a world's selector: a real one inside (for the loop's self-pipe), and select() left to the
+    subclass, which decides how time passes. labrpc.host's selector is the other subclass."""
 
     def __init__(self, sim: Simulation):
         self._real = selectors.DefaultSelector()
         self._sim = sim
-        self._turns = 0
+
+    def shuffle_ready(self) -> None:
+        """With schedule="shuffle": a seeded order among the callbacks ready at this turn."""
+        sim = self._sim
+        if sim.schedule == "shuffle" and len(sim.loop._ready) > 1:
+            ready = list(sim.loop._ready)
+            sim._schedule_rng.shuffle(ready)
+            sim.loop._ready.clear()
+            sim.loop._ready.extend(ready)
 
     def register(self, fileobj, events, data=None):
         return self._real.register(fileobj, events, data)
@@ -214,6 +222,15 @@ class _SimSelector(selectors.BaseSelector):
     def close(self):
         self._real.close()
 
+
+class _SimSelector(SteppingSelector):
+    """On the virtual clock, a wait of `timeout` seconds moves time instead of sleeping, and a wait with no timeout
+    at all means nothing can ever run again: a deadlock."""
+
+    def __init__(self, sim: Simulation):
+        super().__init__(sim)
+        self._turns = 0
+
     def select(self, timeout=None):
         sim = self._sim
         sim.last_beat = time.monotonic()
@@ -223,11 +240,7 @@ class _SimSelector(selectors.BaseSelector):
         if sim.failure is not None and not sim.tearing_down:
             sim.loop.stop()
             timeout = 0
-        if sim.schedule == "shuffle" and len(sim.loop._ready) > 1:   # a seeded order among ready callbacks
-            ready = list(sim.loop._ready)
-            sim._schedule_rng.shuffle(ready)
-            sim.loop._ready.clear()
-            sim.loop._ready.extend(ready)
+        self.shuffle_ready()
         if timeout != 0 and sim.partner is not None and not sim.tearing_down and self._step_partner(timeout):
             return []
         if sim.clock == "real":
