@@ -31,12 +31,11 @@ from tester import registry
 from tester.impl import Impl, ImplError
 from tester.raft_config import TEST_TIME_LIMIT
 from tester.students import open_students
-from tester.students.integrity import TesterFiles
-from tester.students.sandbox import SandboxUnavailable, sandbox_mode
+from tester.students.integrity import tester_files_changed
+from tester.students.sandbox import SandboxUnavailable
 from tester.testing import T, TestFailure
 
 BUSY_LIMIT_IN_PROCESS_S = 10.0   # the watchdog's, when student code runs in this process
-_tester_files: TesterFiles | None = None   # taken before the first student code ran (unsandboxed runs only)
 
 
 class TesterTampered(Exception):
@@ -103,13 +102,9 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
     real0 = time.perf_counter()
     message = ""
     students = handler = None
-    global _tester_files
     try:
-        isolated = not in_process and not isinstance(impl, Impl)
-        watch = isolated and sandbox_mode() == "none"   # in the sandbox, the tester's files are out of reach
-        if watch and _tester_files is None:
-            _tester_files = TesterFiles()
         t.students = students = open_students(impl, in_process=in_process, log_topics=log_topics, sink=sink)
+        isolated = students.mode == "isolated"
         if not isolated and log_topics is not None:
             handler = labrpc.enable_logging(_SinkStream(sink or _echo), topics=log_topics or None)
 
@@ -135,7 +130,7 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
             students.close()
         if handler is not None:
             labrpc.disable_logging(handler)
-    changed = _tester_files.changed() if _tester_files is not None else []
+    changed = tester_files_changed()   # unsandboxed, student code could have written them
     if changed:
         raise TesterTampered(f"raftlab's own files changed while {lab_test.name} seed={seed} ran ({', '.join(changed[:5])}"
                              f"): the submission wrote into the tester's install. No result of this install can be "

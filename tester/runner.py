@@ -114,10 +114,7 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
              schedule: str = "fifo", output_dir: Path, on_result=None, on_start=None,
              in_process: bool = False) -> RunList:
     from tester.run_one import TesterTampered
-    from tester.students.integrity import TesterFiles
-    from tester.students.sandbox import sandbox_mode
-    # Unsandboxed student code can write raftlab's own files, and a worker started after that would run them.
-    tester_files = TesterFiles() if sandbox_mode() == "none" and not in_process else None
+    from tester.students.integrity import tester_files_changed
     output_dir.mkdir(parents=True, exist_ok=True)
     work_dir = output_dir / ".workers"
     work_dir.mkdir(exist_ok=True)
@@ -151,7 +148,8 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
             records.append(record)
             if on_result:
                 on_result(record)
-        changed = tester_files.changed() if tester_files is not None else []
+        # Unsandboxed student code can write raftlab's own files, and a worker started after that would run them.
+        changed = tester_files_changed()
         if changed:
             raise TesterTampered(f"raftlab's own files changed during the run of {record.test if record else '?'} "
                                  f"({', '.join(changed[:5])}): a submission wrote into the tester's install. The "

@@ -4,8 +4,10 @@
                                   to other processes of the same user (PR_SET_DUMPABLE 0), so a student side cannot
                                   write into its pipes through /proc/<pid>/fd. Linux only; a no-op elsewhere. Root
                                   bypasses it: there, the sandbox is what keeps the student side out.
-    TesterFiles()                 the hashes of raftlab's own files (tester/, labrpc/), taken now
-        .changed() -> [path]      files that differ from then (written, replaced, removed or added)
+    watch_tester_files()          hash raftlab's own files (tester/, labrpc/) now, once per process: called before the
+                                  first student side starts unsandboxed
+    tester_files_changed() -> [path]   files that differ from then (written, replaced, removed, added); [] if never
+                                  watched
 
 Without bubblewrap the student side runs as you and can write raftlab's install; a run that did is failed, and the
 runner stops (tester.run_one, tester.runner).
@@ -52,3 +54,16 @@ class TesterFiles:
     def changed(self) -> list[str]:
         now = _snapshot()
         return sorted(path for path in self._hashes.keys() | now.keys() if self._hashes.get(path) != now.get(path))
+
+
+_baseline: TesterFiles | None = None
+
+
+def watch_tester_files() -> None:
+    global _baseline
+    if _baseline is None:
+        _baseline = TesterFiles()
+
+
+def tester_files_changed() -> list[str]:
+    return _baseline.changed() if _baseline is not None else []

@@ -36,7 +36,7 @@ import time
 import labrpc
 from labrpc import wire
 
-from tester.students import sandbox
+from tester.students import integrity, sandbox
 
 MEMORY_LIMIT_BYTES = 4 * 1024 ** 3
 OUTPUT_LIMIT_BYTES = int(os.environ.get("RAFTLAB_OUTPUT_LIMIT", 64 * 1024 * 1024))
@@ -113,6 +113,7 @@ class StudentProcess:
             argv = sandbox.bwrap_argv(argv, readable, [source.reference_root], "/scratch")
             cwd = "/"
         else:
+            integrity.watch_tester_files()   # before any student code can run unsandboxed (and write them)
             self._scratch = cwd = tempfile.mkdtemp(prefix="raftlab-student-")
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONHASHSEED": hash_seed, "LANG": "C.UTF-8",
                "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
