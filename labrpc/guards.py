@@ -36,6 +36,8 @@ FORBIDDEN_EVENTS = {
     "subprocess.Popen": "starting processes (subprocess)", "socket.__new__": "opening sockets (socket.socket)",
     "os.kill": "sending signals (os.kill)", "os.killpg": "sending signals (os.killpg)",
     "signal.pthread_kill": "sending signals (signal.pthread_kill)",
+    "socket.getaddrinfo": "looking up hosts (socket.getaddrinfo)",
+    "socket.gethostbyname": "looking up hosts (socket.gethostbyname)",
 }
 
 
@@ -64,7 +66,12 @@ def install_guards(host) -> None:
             return real()
         return read
 
+    def no_debugger(*args, **kwargs):
+        refuse("breakpoint() (the student side has no terminal: debug with --in-process, e.g. `raftlab replay "
+               "TEST --seed N --impl DIR --in-process`)")
+
     sys.addaudithook(audit)
+    sys.breakpointhook = no_debugger
     _thread.start_new_thread = threading._start_new_thread = no_threads
     time.sleep = no_sleep
     for name in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"):

@@ -359,7 +359,8 @@ class Host:
             return importlib.import_module(name)
         except BaseException as exc:   # SyntaxError, SystemExit at import...: the student's to read
             frames = traceback.format_exception(type(exc), exc, exc.__traceback__)
-            shown = [f for f in frames if "<frozen importlib" not in f and _LABRPC_DIR not in f]
+            shown = [f for f in frames if "<frozen importlib" not in f and _LABRPC_DIR not in f
+                     and f"{os.sep}importlib{os.sep}" not in f]
             raise _CallFailed(f"importing {name} failed:\n{''.join(shown[-8:]).rstrip()}") from None
 
     def do_peer(self, peer_key: int, name: str) -> None:
@@ -459,13 +460,23 @@ def main(command_fd: int, report_fd: int, memory_limit: int) -> None:
     try:
         host.run()
     except BaseException as exc:   # SystemExit from a task, MemoryError in our own code...: say so, then go
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__, limit=-6)).rstrip()
-        print(text, file=sys.stderr)
-        where = host.where(simulation.current_peer()) if host.sim is not None else "student side"
+        frames = [f for f in traceback.format_exception(type(exc), exc, exc.__traceback__)
+                  if _LABRPC_DIR not in f and f"{os.sep}asyncio{os.sep}" not in f]
         try:
-            host.outbox.events.append(("fail", f"{where}: the student side stopped: {type(exc).__name__}: {exc}\n"
-                                               f"{text}"))
+            host.outbox.events.append(("fail", f"{_culprit(host, exc)}: the student side stopped: "
+                                               f"{type(exc).__name__}: {exc}\n{''.join(frames[-8:]).rstrip()}"))
             if host.sim is not None:
                 host.report("ok", None)
         finally:
             os._exit(1)
+
+
+def _culprit(host: Host, exc: BaseException) -> str:
+    """Who raised exc (a SystemExit or KeyboardInterrupt leaves the loop at once, out of the task that raised it),
+    and when."""
+    if host.sim is None:
+        return "student side"
+    for task in host.sim.live_tasks:   # still listed: the loop stopped before their done-callbacks ran
+        if task.done() and not task.cancelled() and task.exception() is exc:
+            return f"{host.where(getattr(task, 'peer', None))}, task {task.get_name()}"
+    return host.where(host.calling)

@@ -319,6 +319,8 @@ def _peer_of(task) -> Peer | None:
 
 
 def _task_factory(loop, coro, **kwargs):
+    if kwargs.get("name") is None:   # "_ticker" says more in a message than asyncio's "Task-12"
+        kwargs["name"] = getattr(coro, "__qualname__", None)
     task = _SimTask(coro, loop=loop, **kwargs)
     context = kwargs.get("context")
     peer = task.peer = context.get(_current_peer) if context is not None else _current_peer.get()

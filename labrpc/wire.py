@@ -110,6 +110,10 @@ class FrameReader:
         self._buffer = bytearray()
         self.closed = False
 
+    def pending(self) -> int:
+        """Bytes of a frame begun but not finished."""
+        return len(self._buffer)
+
     def feed(self) -> list:
         """Read what is there now (the fd must be readable or closed) and return the whole frames it completes."""
         try:

@@ -62,9 +62,9 @@ def run_batch(console: Console, tests, *, seed: int, runs: int, workers: int, ti
     if len(failing) > MAX_REPLAY_LINES:
         console.print(f"... and {len(failing) - MAX_REPLAY_LINES} more failing runs (see --json)")
     if json_path:
-        write_json(records, Path(json_path))
+        write_json(records, Path(json_path), in_process)
     if junit_path:
-        write_junit(records, Path(junit_path))
+        write_junit(records, Path(junit_path), in_process)
     passed = len(records) - len(failing)
     elapsed = time.monotonic() - started
     if records.stopped:

@@ -34,7 +34,9 @@ from tester.batch import default_output_dir, run_batch
 from tester.check_cli import check
 from tester.impl import ImplError
 from tester.students import check_impl
+from tester.reports import write_json, write_junit
 from tester.run_one import TesterTampered, replay_command, run_test
+from tester.runner import Record, plan_runs
 from tester.students.integrity import protect_this_process
 from tester.students.sandbox import warn_once
 from tester.tools_cli import init, logs, replay
@@ -89,13 +91,27 @@ def test(selectors, impl, seed, runs, workers, timeout, clock, schedule, output,
     console = Console(highlight=False)
     try:
         tests = registry.select(selectors)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    for path in (json_path, junit_path):   # before any run: a batch must not end in a report it cannot write
+        if path and not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
+            raise click.UsageError(f"cannot write {path}: its folder {os.path.dirname(os.path.abspath(path))} does "
+                                   f"not exist or is not writable")
+    if seed is None:
+        seed = random.SystemRandom().randrange(1, 1 << 31)
+    try:
         # Imported once, up front, where it will run: a missing folder, a SyntaxError or a missing make() is
         # reported once, not once per test.
         check_impl(impl, {"raft" if t.lab == "lab2" else "kvraft" for t in tests}, in_process)
-    except (ValueError, ImplError) as exc:
+    except ImplError as exc:
+        # The reports asked for are written all the same: every planned run failed, for this reason.
+        records = [Record(spec.test, spec.seed, "failed", str(exc))
+                   for spec in plan_runs([t.name for t in tests], seed, runs)]
+        if json_path:
+            write_json(records, Path(json_path), in_process)
+        if junit_path:
+            write_junit(records, Path(junit_path), in_process)
         raise click.UsageError(str(exc)) from None
-    if seed is None:
-        seed = random.SystemRandom().randrange(1, 1 << 31)
     if runs > 1 or workers or json_path or junit_path or check_determinism or output:
         announce_isolation(console, in_process)
         status = run_batch(console, tests, seed=seed, runs=runs, workers=workers or os.cpu_count() or 1,
@@ -120,7 +136,7 @@ def _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process) 
     """One run of each test, one after the other, printing as they go (the student side, if isolated, is a child
     process per run)."""
     def printer(text: str, kind: str) -> None:
-        console.print(escape(text), style=STYLES.get(kind, ""))
+        console.print(escape(text), style=STYLES.get(kind, ""), soft_wrap=True)   # never cut a command or path
 
     announce_isolation(console, in_process)
     started = time.perf_counter()
@@ -130,8 +146,12 @@ def _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process) 
             result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, printer=printer,
                               real_time_limit=timeout, in_process=in_process)
         except TesterTampered as exc:
-            console.print(f"STOPPED: {escape(str(exc))}", style="bold red")
+            console.print(f"STOPPED: {escape(str(exc))}", style="bold red", soft_wrap=True)
             raise SystemExit(3) from None
+        except KeyboardInterrupt:
+            console.print(f"interrupted: {len(failures)} failed before Ctrl-C; the run in progress has no verdict",
+                          style="yellow", soft_wrap=True)
+            raise SystemExit(130) from None
         virtual += result.virtual_s
         if not result.passed:
             failures.append(result)
@@ -144,9 +164,10 @@ def _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process) 
         for result in failures:
             first_line = result.message.splitlines()[0] if result.message else ""
             verdict = "UNKNOWN: " if result.unknown else ""
-            console.print(f"  {result.test} seed={result.seed}: {verdict}{escape(first_line)}", style="red")
+            console.print(f"  {result.test} seed={result.seed}: {verdict}{escape(first_line)}", style="red",
+                          soft_wrap=True)
             console.print(f"    {replay_command(result.test, result.seed, impl, clock, schedule, in_process)}",
-                          style="dim")
+                          style="dim", soft_wrap=True)
         raise SystemExit(1)
     console.print(f"PASS: {summary}", style="bold green")
 

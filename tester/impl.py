@@ -88,6 +88,9 @@ def resolve_impl(spec=None) -> ImplSource:
     spec = str(spec)
     if os.path.isdir(spec):
         root = os.path.abspath(spec)
+        if os.path.basename(root) in _PACKAGES and os.path.isfile(os.path.join(root, "__init__.py")):
+            raise ImplError(f"--impl {spec}: that is the {os.path.basename(root)}/ package itself; pass the folder "
+                            f"that holds raft/: --impl {os.path.dirname(root)}")
         if not any(_package_exists(root, p) for p in _PACKAGES):
             raise ImplError(f"--impl {spec}: {root} holds neither raft/ nor kvraft/ (expected {root}/raft/__init__.py)")
         return ImplSource(spec, root, links=labrpc_link)

@@ -47,7 +47,7 @@ def pytest_configure(config):
 
 
 def pytest_report_header(config):
-    where = "in-process (NOT isolated)" if config.getoption("in_process") else \
+    where = "this process (--in-process: NOT isolated)" if config.getoption("in_process") else \
         f"a process of its own ({'bwrap sandbox' if sandbox_mode() == 'bwrap' else 'unsandboxed'})"
     return f"raftlab: seed={config.getoption('seed')} impl={config.getoption('impl') or 'reference'} " \
            f"clock={config.getoption('clock')}; student code runs in {where}"

@@ -2,9 +2,10 @@
 
     summary_table(records, test_names) -> rich Table   per test: passed/total, virtual s and real s (mean ± std),
                                                        mean RPCs, failing seeds
-    write_json(records, path)       one object per run: test, seed, status, passed, message, virtual_s, real_s,
-                                    rpcs, bytes, trace_hash, log
-    write_junit(records, path)      one <testcase> per run (name "Test[seed=N]"), failures with their message
+    write_json(records, path, in_process=False)    one object per run: test, seed, status, passed, message,
+                                    virtual_s, real_s, rpcs, bytes, trace_hash, log, isolated (False: --in-process)
+    write_junit(records, path, in_process=False)   one <testcase> per run (name "Test[seed=N]"), failures with
+                                    their message; the property raftlab.isolated says where student code ran
 """
 
 from __future__ import annotations
@@ -47,18 +48,21 @@ def summary_table(records, test_names: list[str]) -> Table:
     return table
 
 
-def write_json(records, path: Path) -> None:
+def write_json(records, path: Path, in_process: bool = False) -> None:
     rows = [{"test": r.test, "seed": r.seed, "status": r.status, "passed": r.passed, "message": r.message,
              "virtual_s": round(r.virtual_s, 3), "real_s": round(r.real_s, 3), "rpcs": r.rpcs, "bytes": r.bytes,
-             "trace_hash": r.trace_hash, "log": r.log_path or None} for r in records]
+             "trace_hash": r.trace_hash, "log": r.log_path or None, "isolated": not in_process} for r in records]
     Path(path).write_text(json.dumps(rows, indent=1) + "\n")
 
 
-def write_junit(records, path: Path) -> None:
+def write_junit(records, path: Path, in_process: bool = False) -> None:
     suite = ET.Element("testsuite", name="raftlab", tests=str(len(records)),
                        failures=str(sum(r.status in ("failed", "nondeterministic", "unknown") for r in records)),
                        errors=str(sum(r.status in ("timeout", "crashed") for r in records)),
                        time=f"{sum(r.real_s for r in records):.3f}")
+    # Where student code ran: --in-process results could have been changed by the submission (never grade them).
+    ET.SubElement(ET.SubElement(suite, "properties"), "property", name="raftlab.isolated",
+                  value="false" if in_process else "true")
     for r in records:
         case = ET.SubElement(suite, "testcase", classname=f"raftlab.{r.test}", name=f"{r.test}[seed={r.seed}]",
                              time=f"{r.real_s:.3f}")

@@ -99,9 +99,18 @@ class _Worker:
             f.seek(max(self.err_offset, size - limit))
             return f.read(limit).decode("utf-8", errors="replace")
 
-    def stop(self) -> None:
+    def stop(self, gracefully: bool = False) -> None:
+        """Kill the worker; or, between runs, close its input so that it ends by itself and cleans up after
+        itself (its student sides' folders), and kill it only if it does not."""
         if self.proc.poll() is None:
-            self.proc.kill()
+            if gracefully:
+                try:
+                    self.proc.stdin.close()
+                    self.proc.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+            if self.proc.poll() is None:
+                self.proc.kill()
         self.proc.wait()
         self.stderr.close()
 
@@ -188,8 +197,10 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
     except TesterTampered as exc:
         records.stopped = str(exc)
     finally:
-        for worker in list(busy.values()) + idle:
+        for worker in busy.values():
             worker.stop()
+        for worker in idle:
+            worker.stop(gracefully=True)
     return records
 
 

@@ -24,7 +24,7 @@ tester.kv_config.ClerkHandle and KVServerHandle.
 
 from __future__ import annotations
 
-from tester.impl import Impl, load_impl, resolve_impl
+from tester.impl import Impl, ImplError, load_impl, resolve_impl
 
 
 def open_students(impl=None, *, in_process: bool = False, hash_seed: str | None = None, log_topics=None,
@@ -43,7 +43,11 @@ def check_impl(impl, roles, in_process: bool = False) -> None:
             getattr(loaded, role)
         return
     from tester.students.isolated import IsolatedStudents
-    students = IsolatedStudents(resolve_impl(impl))
+    from tester.students.sandbox import SandboxUnavailable
+    try:
+        students = IsolatedStudents(resolve_impl(impl))
+    except SandboxUnavailable as exc:
+        raise ImplError(str(exc)) from None
     try:
         students.probe(sorted(roles))
     finally:

@@ -209,6 +209,9 @@ class StudentProcess:
         self._give_up(f"the student side {how} {what}{hint} (sys.exit, os._exit or a crash in student code)")
 
     def _stuck(self, what: str, budget: float) -> None:
+        if self._reader.pending():
+            self._give_up(f"the student side broke the protocol {what}: it sent part of a report "
+                          f"({self._reader.pending()} bytes) and then nothing for {budget:g} s")
         self._give_up(f"busy loop: the student side did not come back within {budget:g} s of real time {what} "
                       f"(a loop that never awaits, or code stuck in a blocking call)")
 

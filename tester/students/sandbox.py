@@ -70,8 +70,10 @@ def warn_once(printer) -> None:
     global _warned
     if not _warned and sandbox_mode() == "none":
         _warned = True
+        remedy = "unset RAFTLAB_SANDBOX to use it" if os.environ.get("RAFTLAB_SANDBOX") == "none" else \
+            "install bubblewrap (apt-get install bubblewrap) for the sandbox"
         printer(f"note: student code runs in a process of its own, but unsandboxed ({unsandboxed_reason()}): it "
-                f"can read and write your files. Install bubblewrap for the sandbox.")
+                f"can read and write your files; {remedy}")
 
 
 def _python_dirs() -> list[str]:
@@ -85,14 +87,16 @@ def _inside(path: str, folders) -> bool:
 
 
 def bwrap_argv(argv: list[str], readable: list[str], hidden: list[str], scratch: str) -> list[str]:
-    words = ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL"]
+    # Mounts apply in order: the fresh /tmp first, so that a Python (a virtual environment) under /tmp is bound
+    # on top of it, not hidden by it.
+    words = ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--tmpfs", "/tmp"]
     bound = []
     for folder in (*SYSTEM_DIRS, *_python_dirs()):
         words += ["--ro-bind-try", folder, folder]
         bound.append(folder)
-    words += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    words += ["--proc", "/proc", "--dev", "/dev"]
     for folder in hidden:   # the tester's install, where it lies inside what is bound above
-        if _inside(folder, bound):   # (anything under /tmp is hidden by the fresh /tmp already)
+        if _inside(folder, bound):
             words += ["--tmpfs", folder]
     for folder in readable:
         words += ["--ro-bind", folder, folder]
