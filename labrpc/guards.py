@@ -72,7 +72,7 @@ def install_guards(host) -> None:
 
     sys.addaudithook(audit)
     sys.breakpointhook = no_debugger
-    _thread.start_new_thread = threading._start_new_thread = no_threads
+    _thread.start_new_thread = _thread.start_new = threading._start_new_thread = no_threads
     time.sleep = no_sleep
     for name in ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns"):
         setattr(time, name, wall_clock(name, getattr(time, name)))

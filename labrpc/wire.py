@@ -3,7 +3,10 @@
     send_frame(fd, message)               pickle `message` (plain data only) and write it as one frame
     read_frame(fd) -> message             blocking read of one whole frame (the student side reads commands so)
     FrameReader(fd).feed() -> [message]   non-blocking reassembly of frames (the trusted side reads reports so)
-    loads_plain(data) -> value            decode bytes that untrusted code produced: plain data only, no classes
+    loads_plain(data, max_items=...) -> value   decode bytes that untrusted code produced: plain data only, no
+                                          classes, and at most max_items values counted as a tree (shared parts
+                                          count each time they appear: str() or hash() of the value stays cheap)
+    frame(message) -> bytes               a whole frame, for writers that must not block (the tester)
     dumps(value) -> bytes                 the matching encoder
     WireError                             a frame that is too large, truncated or not plain data
 
@@ -52,6 +55,8 @@ import pickle
 import struct
 
 MAX_FRAME_BYTES = 256 * 1024 * 1024
+MAX_FRAME_ITEMS = 2_000_000     # values in one report, counted as a tree
+MAX_VALUE_ITEMS = 100_000       # values in one result, command or message of the student side
 _HEADER = struct.Struct(">I")
 
 
@@ -68,18 +73,45 @@ class _PlainUnpickler(pickle.Unpickler):
         raise WireError(f"refusing {module}.{name}: only plain data (no classes) crosses to the tester")
 
 
-def loads_plain(data: bytes):
+def loads_plain(data: bytes, max_items: int = MAX_VALUE_ITEMS):
+    if not isinstance(data, bytes):
+        raise WireError(f"expected bytes, not {type(data).__name__}")
     try:
-        return _PlainUnpickler(io.BytesIO(data)).load()
+        value = _PlainUnpickler(io.BytesIO(data)).load()
     except WireError:
         raise
     except Exception as exc:
         raise WireError(f"cannot decode {len(data)} bytes: {type(exc).__name__}: {exc}") from None
+    _count(value, max_items)
+    return value
+
+
+def _count(value, limit: int) -> None:
+    """Walk value as a tree (no memo: a list holding itself twice, sixty deep, is 2**60 values to str() or hash());
+    WireError past limit values, or past ints too long to print."""
+    stack, seen = [value], 0
+    while stack:
+        item = stack.pop()
+        seen += 1
+        if seen > limit:
+            raise WireError(f"more than {limit:,} values (counting shared parts each time)")
+        kind = type(item)
+        if kind in (list, tuple, set, frozenset):
+            stack.extend(item)
+        elif kind is dict:
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif kind is int and item.bit_length() > 4096:
+            raise WireError("an integer too long to print")
+
+
+def frame(message) -> bytes:
+    payload = dumps(message)
+    return _HEADER.pack(len(payload)) + payload
 
 
 def send_frame(fd: int, message) -> None:
-    payload = dumps(message)
-    data = memoryview(_HEADER.pack(len(payload)) + payload)
+    data = memoryview(frame(message))
     while data:
         written = os.write(fd, data)
         data = data[written:]
@@ -133,5 +165,5 @@ class FrameReader:
                 break
             payload = bytes(self._buffer[_HEADER.size:_HEADER.size + size])
             del self._buffer[:_HEADER.size + size]
-            messages.append(loads_plain(payload))
+            messages.append(loads_plain(payload, MAX_FRAME_ITEMS))
         return messages

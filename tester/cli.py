@@ -14,7 +14,8 @@
     raftlab replay | logs | init | check        see tester.tools_cli and tester.check_cli
 
 Every raftlab process runs with PYTHONHASHSEED=0 (the entry point re-executes itself once to set it), so even code
-that iterates over a set of strings replays exactly.
+that iterates over a set of strings replays exactly. It re-executes with raftlab's own folder first on sys.path, not
+the current one: run from inside a submission, `python -m` would import the submission's own `tester/` if it had one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from rich.markup import escape
 from tester import registry
 from tester.batch import default_output_dir, run_batch
 from tester.check_cli import check
-from tester.impl import ImplError
+from tester.impl import ImplError, trusted_boot
 from tester.students import check_impl
 from tester.reports import write_json, write_junit
 from tester.run_one import TesterTampered, replay_command, run_test
@@ -54,7 +55,7 @@ def main():
     """Console entry point: fix the hash seed of this process (once), then run the command."""
     if os.environ.get("PYTHONHASHSEED") != "0":
         os.environ["PYTHONHASHSEED"] = "0"
-        os.execv(sys.executable, [sys.executable, "-m", "tester.cli", *sys.argv[1:]])
+        os.execv(sys.executable, [sys.executable, "-c", trusted_boot("tester.cli"), *sys.argv[1:]])
     protect_this_process()   # the student side may not reach this process's pipes through /proc
     cli(prog_name="raftlab")
 

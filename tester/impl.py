@@ -11,6 +11,7 @@
     impl.spec, impl.label        what was asked for; a short description for messages
     ImplError                    a clear message: missing directory, missing package, missing make()...
 
+    trusted_boot(module) -> str      `python -c` code running module.main() from raftlab's own folder (not the current one)
     resolve_impl(spec=None) -> ImplSource
         the same specs, found WITHOUT importing anything of them: what the student side (tester.students) needs to
         import the implementation in a process of its own. .links: top-level packages it may import besides the
@@ -78,6 +79,12 @@ class ImplSource:
     @property
     def label(self) -> str:
         return "reference" if self.spec is None else str(self.spec)
+
+
+def trusted_boot(module: str) -> str:
+    """The `python -c` code that runs module's main() with raftlab's own folder first on sys.path: `python -m` would
+    put the current folder there, and a submission's own `tester/` package would be imported instead."""
+    return f"import sys; sys.path[0] = {REFERENCE_ROOT!r}; from {module} import main; main()"
 
 
 def resolve_impl(spec=None) -> ImplSource:

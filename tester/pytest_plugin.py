@@ -5,6 +5,7 @@
 
 Without `pip install -e .` (no entry point), add `-p tester.pytest_plugin`. What it does:
     --impl, --seed (default: random, printed in the header), --clock   options of every lab test run
+    --raftlab-timeout S           real seconds one lab test may take (default 300, as raftlab test --timeout)
     --in-process                  student code in the pytest process (debugging; NOT isolated). By default it runs
                                   in a process of its own, so nothing it does (sys.exit, os._exit, a busy loop)
                                   can end or hang the pytest process or change a verdict
@@ -25,6 +26,7 @@ from tester.run_one import run_test
 from tester.students.sandbox import sandbox_mode
 
 PARTS = ("2A", "2B", "2C", "2D", "3A", "3B")
+DEFAULT_TIMEOUT_S = 300.0   # as raftlab test --timeout
 
 
 def pytest_addoption(parser):
@@ -33,6 +35,8 @@ def pytest_addoption(parser):
                     help="implementation to test: a directory holding raft/ (and kvraft/), or a dotted module name")
     group.addoption("--seed", type=int, default=None, help="simulation seed of every lab test (default: random)")
     group.addoption("--clock", choices=("virtual", "real"), default="virtual", help="simulated or wall-clock time")
+    group.addoption("--raftlab-timeout", type=float, default=DEFAULT_TIMEOUT_S, metavar="SECONDS",
+                    help=f"real seconds one lab test may take (default {DEFAULT_TIMEOUT_S:g})")
     group.addoption("--in-process", action="store_true", default=False,
                     help="debugging only, NOT isolated: run student code inside the pytest process")
 
@@ -75,7 +79,7 @@ class LabTestItem(pytest.Item):
         config = self.config
         result = run_test(self.lab_test, seed=config.getoption("seed"), impl=config.getoption("impl"),
                           clock=config.getoption("clock"), quiet=True, in_process=config.getoption("in_process"),
-                          sink=sys.stdout.write)
+                          sink=sys.stdout.write, real_time_limit=config.getoption("raftlab_timeout"))
         if not result.passed:
             # The message first (pytest's short summary shows the first line), then the test's own lines.
             raise LabTestFailed(f"{result.message.splitlines()[0]}\n\n{result.output}")

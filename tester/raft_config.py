@@ -81,7 +81,10 @@ def same(a, b) -> bool:
 
 def show(value) -> str:
     """A command in a message: repr, so that 1 and '1' differ; 5000-character strings shortened."""
-    text = repr(value)
+    try:
+        text = repr(value)
+    except Exception:   # an int too long to print, a broken __repr__
+        return f"<a {type(value).__name__} that cannot be shown>"
     return text if len(text) <= 60 else f"{text[:40]}...({len(text)} chars)"
 
 

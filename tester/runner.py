@@ -27,6 +27,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tester.impl import trusted_boot
+
 def kill_grace(timeout: float) -> float:
     """A run first gets its own real-time limit (which fails it listing its tasks); the kill comes this much later,
     for runs stuck where no Python code runs (a blocking C call, a dead interpreter)."""
@@ -76,7 +78,7 @@ class _Worker:
         self.hash_seed = hash_seed
         self.stderr_path = log_dir / f"worker-{index}-hash{hash_seed}.err"
         self.stderr = open(self.stderr_path, "w+")
-        self.proc = subprocess.Popen([sys.executable, "-m", "tester.worker"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-c", trusted_boot("tester.worker")], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.stderr, text=True, env=env)
         self.spec: RunSpec | None = None
         self.deadline = 0.0

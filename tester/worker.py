@@ -21,6 +21,21 @@ import signal
 import sys
 
 MEMORY_LIMIT_BYTES = 6 * 1024 ** 3
+LOG_LIMIT_CHARS = 16 * 1024 * 1024   # of student output in one failing run's log: a flood must not fill the disk
+
+
+class _CappedLog:
+    """The log file of a failing run: what the student side prints goes in, up to LOG_LIMIT_CHARS."""
+
+    def __init__(self, file):
+        self.file, self.left = file, LOG_LIMIT_CHARS
+
+    def write(self, text: str) -> None:
+        if self.left > 0:
+            self.file.write(text[:self.left])
+            self.left -= len(text)
+            if self.left <= 0:
+                self.file.write(f"\n[raftlab: log cut at {LOG_LIMIT_CHARS:,} characters of student output]\n")
 
 
 def _limit_memory() -> None:
@@ -51,7 +66,7 @@ def run_job(job: dict) -> dict:
         # The run is deterministic, so running it again with logs on gives the failing run's full log.
         with open(job["log_path"], "w", errors="backslashreplace") as log:
             log.write(f"# {job['test']} seed={job['seed']}: {result.message.splitlines()[0] if result.message else ''}\n")
-            again = run_test(job["test"], log_topics=[], sink=log.write, **common)
+            again = run_test(job["test"], log_topics=[], sink=_CappedLog(log).write, **common)
             log.write(again.output)
         answer["replayed_hash"] = again.trace_hash
     return answer

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextvars
 import functools
 import itertools
+import math
 import os
 import time
 
@@ -25,10 +26,11 @@ from labrpc import ApplyMsg, Server, TaskCrashed, wire
 from tester.impl import ImplError
 from tester.kv_config import ClerkHandle, KVServerHandle
 from tester.raft_config import RaftHandle
-from tester.students.process import ANSWER_GRACE_S, BUSY_LIMIT_S, StudentProcess, StudentSideFailed
+from tester.students.process import ANSWER_GRACE_S, BUSY_LIMIT_S, StudentProcess, StudentSideFailed, clean
 from tester.testing import TestFailure
 
 MESSAGE_LIMIT = 20_000   # characters of a failure message from the student side that are kept
+MAX_OUTPUTS = 50_000     # outputs in one report: far more than one instant of any honest run makes
 _calling: contextvars.ContextVar = contextvars.ContextVar("raftlab_call", default=None)   # the call being carried
 
 
@@ -150,7 +152,7 @@ class IsolatedStudents:
         except labrpc.SimulationError as exc:
             raise ImplError(f"--impl {self.source.label}: {exc}") from None
         if status != "ok":
-            raise ImplError(f"--impl {self.source.label}: {str(result)[:MESSAGE_LIMIT]}")
+            raise ImplError(f"--impl {self.source.label}: {clean(result, MESSAGE_LIMIT)}")
 
     def step(self, until: float | None) -> float | None:
         """labrpc.sim's partner hook: run the student side up to `until`, if it has anything to do by then."""
@@ -163,7 +165,7 @@ class IsolatedStudents:
             _, stopped_at = self._command("advance", until)
         except (labrpc.SimulationError, TestFailure):
             return now   # the run is failed already; the loop stops at its next turn
-        if not isinstance(stopped_at, (int, float)) or stopped_at < now - 1e-9 or \
+        if type(stopped_at) is not float or not math.isfinite(stopped_at) or stopped_at < now - 1e-9 or \
                 (until is not None and stopped_at > until + 1e-9):
             self._protocol_error(f"it stopped at {stopped_at!r}, outside [{now}, {until}]")
             return now
@@ -174,7 +176,7 @@ class IsolatedStudents:
             text, _ = self._command("describe")
         except (labrpc.SimulationError, TestFailure) as exc:
             return f"  (the student side cannot say: {exc})"
-        return f"  on the student side:\n{str(text)[:MESSAGE_LIMIT]}"
+        return f"  on the student side:\n{clean(text, MESSAGE_LIMIT)}"
 
     def close(self) -> None:
         self.proc.close()
@@ -203,16 +205,20 @@ class IsolatedStudents:
             raise
         try:
             status, result, outputs, wakeup, stopped_at = report
-            if wakeup is not None and not isinstance(wakeup, (int, float)):
+            if wakeup is not None and (type(wakeup) is not float or not math.isfinite(wakeup)):
                 raise TypeError(f"next wake-up {wakeup!r}")
+            if type(outputs) is not list or len(outputs) > MAX_OUTPUTS:
+                raise ValueError(f"outputs must be a list of at most {MAX_OUTPUTS:,}")
             self.next_wakeup = wakeup
             for output in outputs:
+                if type(output) is not tuple or not output or type(output[0]) is not str:
+                    raise TypeError("an output must be a tuple naming its kind")
                 getattr(self, f"_out_{output[0]}")(*output[1:])
         except (TypeError, ValueError, AttributeError, IndexError, KeyError) as exc:
             self._protocol_error(f"{type(exc).__name__}: {exc}")
             raise TestFailure(str(self.sim.failure)) from None
         if status != "ok":
-            raise TestFailure(str(result)[:MESSAGE_LIMIT])
+            raise TestFailure(clean(result, MESSAGE_LIMIT))
         return result, stopped_at
 
     def _doing(self, kind: str, body) -> str:
@@ -302,7 +308,7 @@ class IsolatedStudents:
                               f"(only plain data crosses to the tester: {exc})") from None
 
     # --- what the student side sends (each checked: it is untrusted)
-    def _out_saved(self, key: int) -> None:
+    def _out_saved(self, key) -> None:
         self._persisters[key]   # KeyError for a persister that was never handed over
         self._stale.add(key)
 
@@ -319,7 +325,8 @@ class IsolatedStudents:
         return self._cache[key]
 
     def _out_call(self, call_id: int, peer_key, endname, svc_meth, request) -> None:
-        if not isinstance(svc_meth, str) or not isinstance(request, bytes) or not self.net.has_end(endname):
+        if type(svc_meth) is not str or type(request) is not bytes or type(endname) is not str \
+                or not self.net.has_end(endname):
             raise ValueError(f"a call on end {endname!r} ({svc_meth!r})")
         peer = self._peers.get(peer_key)
         if peer is None or not peer.alive:
@@ -348,7 +355,7 @@ class IsolatedStudents:
             future.set_result(reply)
 
     def _out_apply(self, chan_key: int, fields, text) -> None:
-        self._channels[chan_key].deliver(fields, text)
+        self._channels[chan_key].deliver(fields, clean(text, 200))
 
     def _out_op_done(self, op_id: int, status: str, value) -> None:
         future, peer = self._ops.pop(op_id, (None, None))
@@ -360,7 +367,7 @@ class IsolatedStudents:
             except TestFailure as exc:
                 future.set_exception(exc)
         else:
-            future.set_exception(TestFailure(str(value)[:MESSAGE_LIMIT]))
+            future.set_exception(TestFailure(clean(value, MESSAGE_LIMIT)))
 
     def _out_fail(self, message) -> None:
-        self.sim.fail(TaskCrashed(str(message)[:MESSAGE_LIMIT]))
+        self.sim.fail(TaskCrashed(clean(message, MESSAGE_LIMIT)))

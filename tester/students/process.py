@@ -11,6 +11,7 @@
     proc.tail() -> str                      the last OUTPUT_TAIL_BYTES it printed (print, logging, tracebacks)
     proc.close()                            kill it and all it started; remove its folder
     StudentSideFailed(message)              it exited, was killed, spun, printed too much or broke the protocol
+    clean(text) -> str                      text from the student side, safe to print and to put in XML
 
 Limits (per run): MEMORY_LIMIT_BYTES of address space; OUTPUT_LIMIT_BYTES of output (RAFTLAB_OUTPUT_LIMIT);
 BUSY_LIMIT_S real seconds for one turn of its loop (RAFTLAB_BUSY_LIMIT): its own watchdog reports where it spins, and
@@ -25,6 +26,7 @@ import codecs
 import collections
 import functools
 import os
+import re
 import select
 import shutil
 import signal
@@ -44,6 +46,16 @@ BUSY_LIMIT_S = float(os.environ.get("RAFTLAB_BUSY_LIMIT", 10.0))
 ANSWER_GRACE_S = 5.0
 OUTPUT_TAIL_BYTES = 64 * 1024
 LABRPC_DIR = os.path.dirname(os.path.abspath(labrpc.__file__))
+
+
+def clean(text, limit: int = 20_000) -> str:
+    """Text from the student side, fit for a terminal and an XML report: a str, at most limit characters, and no
+    control characters but newline and tab (an escape sequence could paint a fake PASS over the real verdict)."""
+    text = text if isinstance(text, str) else f"(not text: {type(text).__name__})"
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text[:limit])
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class StudentSideFailed(labrpc.SimulationError):
@@ -124,18 +136,15 @@ class StudentProcess:
         finally:
             for fd in (cmd_r, rep_w, out_w):
                 os.close(fd)
-        os.set_blocking(self._rep_r, False)
-        os.set_blocking(self._out_r, False)
+        for fd in (self._rep_r, self._out_r, self._cmd_w):
+            os.set_blocking(fd, False)
         self._reader = wire.FrameReader(self._rep_r)
 
     # --- the conversation
     def exchange(self, command, budget: float, what: str, on_timeout: labrpc.SimulationError | None = None):
         if self.failure is not None:
             raise self.failure
-        try:
-            wire.send_frame(self._cmd_w, command)
-        except (BrokenPipeError, OSError):
-            self._gone(what)
+        unsent = memoryview(wire.frame(command))   # written as the student side reads it: it may not read at all
         deadline = time.monotonic() + budget
         while True:
             remaining = deadline - time.monotonic()
@@ -143,7 +152,15 @@ class StudentProcess:
                 if on_timeout is not None:
                     self._give_up(str(on_timeout), type(on_timeout))
                 self._stuck(what, budget)
-            readable, _, _ = select.select([self._rep_r, self._out_r], [], [], remaining)
+            readable, writable, _ = select.select([self._rep_r, self._out_r], [self._cmd_w] if unsent else [], [],
+                                                  remaining)
+            if writable:
+                try:
+                    unsent = unsent[os.write(self._cmd_w, unsent):]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    self._gone(what)
             if self._out_r in readable:
                 self._read_output()
             if self._rep_r in readable:
@@ -154,10 +171,12 @@ class StudentProcess:
                 if messages:
                     self._read_output()   # what it printed before answering comes before what follows
                     report = messages[0]
-                    if report[0] == "busy":
-                        self._give_up(str(report[1]))
-                    if report[0] == "timeout":
-                        self._give_up(str(report[1]), labrpc.TimeLimitExceeded)
+                    if unsent or not isinstance(report, tuple) or not report:
+                        self._give_up(f"the student side broke the protocol {what}: a report out of turn")
+                    if report[0] in ("busy", "timeout") and len(report) == 2:   # from its watchdog: it is gone
+                        self._give_up(clean(report[1]), labrpc.TimeLimitExceeded if report[0] == "timeout" else None)
+                    if len(report) != 5:
+                        self._give_up(f"the student side broke the protocol {what}: a report of {len(report)} parts")
                     return report
                 if self._reader.closed:
                     self._gone(what)
@@ -186,7 +205,7 @@ class StudentProcess:
 
     # --- ends
     def _last_words(self) -> str:
-        text = self.tail(3000).rstrip()
+        text = clean(self.tail(3000).rstrip())
         return f"\nLast output of the student side:\n{text}" if text else "\n(it printed nothing)"
 
     def _gone(self, what: str) -> None:

@@ -4,10 +4,11 @@
                                            when a trial run succeeds, once per process
     SandboxUnavailable                     RAFTLAB_SANDBOX=bwrap, but bwrap is missing or cannot run here
     bwrap_argv(argv, readable, hidden, scratch) -> argv   argv run inside the sandbox:
-        the system (/usr, /lib*, /bin, /etc, the Python installation) read-only; `hidden` folders (the tester's own
-        install) replaced by empty ones; `readable` folders (the submission, labrpc, the reference) read-only at their
+        the system (/usr, /lib*, /bin, the two files of /etc Python needs, the Python installation) read-only;
+        `hidden` folders (the tester's own install) replaced by empty ones; `readable` folders (the submission, labrpc, the reference) read-only at their
         own paths; an empty private writable folder `scratch` as the working directory; its own /tmp, /proc and
-        /dev; no network; its own PID, IPC and UTS namespaces; no capabilities; it dies with its parent.
+        /dev; RAM disks of SCRATCH_BYTES each; no network; its own PID, IPC and UTS namespaces; no capabilities; it
+        dies with its parent.
     warn_once(printer)                     say once per process that the student side runs unsandboxed
 
 Without bubblewrap the student side still runs in a process of its own (its memory, exit status and loops cannot
@@ -22,7 +23,9 @@ import shutil
 import subprocess
 import sys
 
-SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/etc")
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime")   # all of /etc that Python needs (not /etc/shadow...)
+SCRATCH_BYTES = 256 * 1024 * 1024   # each RAM disk (/tmp, the scratch folder, /dev/shm): memory the cap misses
 _warned = False
 
 
@@ -89,16 +92,17 @@ def _inside(path: str, folders) -> bool:
 def bwrap_argv(argv: list[str], readable: list[str], hidden: list[str], scratch: str) -> list[str]:
     # Mounts apply in order: the fresh /tmp first, so that a Python (a virtual environment) under /tmp is bound
     # on top of it, not hidden by it.
-    words = ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", "--tmpfs", "/tmp"]
+    size = ["--size", str(SCRATCH_BYTES)]
+    words = ["bwrap", "--unshare-all", "--die-with-parent", "--cap-drop", "ALL", *size, "--tmpfs", "/tmp"]
     bound = []
-    for folder in (*SYSTEM_DIRS, *_python_dirs()):
+    for folder in (*SYSTEM_DIRS, *SYSTEM_FILES, *_python_dirs()):
         words += ["--ro-bind-try", folder, folder]
         bound.append(folder)
-    words += ["--proc", "/proc", "--dev", "/dev"]
+    words += ["--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/dev/shm"]
     for folder in hidden:   # the tester's install, where it lies inside what is bound above
         if _inside(folder, bound):
             words += ["--tmpfs", folder]
     for folder in readable:
         words += ["--ro-bind", folder, folder]
-    words += ["--tmpfs", scratch, "--chdir", scratch]
+    words += [*size, "--tmpfs", scratch, "--chdir", scratch]
     return words + argv
