@@ -44,7 +44,7 @@ EXPECTED = {
     "sys_modules": ("expected one leader", {}),
     "gc_heap": ("expected one leader", {}),
     "task_frames": ("expected one leader", {}),
-    "forge_fds": ("expected one leader", {}),
+    "forge_fds": ("broke the protocol", {}),   # its forged bytes reach the student side's own report pipe
     "exit_import_sys": ("SystemExit", {}),
     "exit_import_os": ("exited", {}),
     "exit_task_sys": ("SystemExit", {}),
@@ -70,13 +70,14 @@ def test_every_snippet_has_an_expectation():
     assert sorted(EXPECTED) == sorted(path.stem for path in SNIPPETS.glob("*.py"))
 
 
-def build_submission(work: Path, attack: str | None) -> Path:
-    """A copy of the student template in work/sub, with the attack's snippet appended to raft/__init__.py."""
+def build_submission(work: Path, attack: str | None, prelude: str = "") -> Path:
+    """A copy of the student template in work/sub, with prelude and the attack's snippet appended to
+    raft/__init__.py."""
     sub = work / "sub"
     shutil.copytree(REPO / "student_template", sub, ignore=shutil.ignore_patterns("__pycache__"))
     if attack is not None:
         with open(sub / "raft" / "__init__.py", "a") as init:
-            init.write(f"\n\n# --- tamper snippet {attack} ---\n" + (SNIPPETS / f"{attack}.py").read_text())
+            init.write(f"\n\n# --- tamper snippet {attack} ---\n{prelude}" + (SNIPPETS / f"{attack}.py").read_text())
     return sub
 
 
@@ -129,7 +130,11 @@ def check_mode(mode: str, attack: str | None, sub: Path, work: Path, *, cwd: Pat
         texts = []
         for n, selector in enumerate(SINGLE_SELECTORS.get(attack, ("TestInitialElection2A",))):
             status, text = run(cli(selector, *impl), cwd=cwd, env=env, log=work / f"single{n}.log")
-            assert status != 0 and "PASS:" not in text, f"raftlab test {selector}: a pass (status {status}):\n{text}"
+            # The summary line ("FAIL: 2 passed, 1 failed, ..."): no test passed. Student output may be shown, but
+            # never as a line that reads like the verdict (a "PASS:" line is a pass, or a forgery on display).
+            summaries = re.findall(r"^(PASS|FAIL): (\d+) passed", text, re.MULTILINE)
+            no_pass = status != 0 and all(verdict == "FAIL" and passed == "0" for verdict, passed in summaries)
+            assert no_pass, f"raftlab test {selector}: a pass (status {status}):\n{text}"
             texts.append(text)
         return "\n".join(texts)
     if mode == "runs":
@@ -176,23 +181,24 @@ def tree_hashes(root: Path, names=PACKAGES) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_rewrite_tester_cannot_change_the_tester(mode, tmp_path_factory):
-    """rewrite_tester writes into the tester's own files: run it against a throwaway copy of raftlab only."""
+def test_rewrite_tester_cannot_change_raftlab(mode, tmp_path_factory):
+    """rewrite_tester writes into raftlab's own files: run it against a throwaway copy of raftlab only."""
     repo_before = tree_hashes(REPO)
     work = tmp_path_factory.mktemp("w")
-    install = work / "install"
+    install = (work / "install").resolve()
     for name in PACKAGES:
         shutil.copytree(REPO / name, install / name, ignore=shutil.ignore_patterns("__pycache__"))
-    (install / "RAFTLAB_TAMPER_THROWAWAY").touch()   # the snippet writes nowhere else
     env = environment({"PYTHONPATH": str(install), **EXPECTED["rewrite_tester"][1]})
     status, text = run([sys.executable, "-c", "import labrpc, tester; print(tester.__file__); print(labrpc.__file__)"],
                        cwd=install, env=env, log=work / "where.log")
     assert status == 0 and all(line.startswith(str(install)) for line in text.split()), text
-    tester_before = tree_hashes(install, ("tester",))
+    targets_before = tree_hashes(install, ("tester", "labrpc"))
 
-    evidence = check_mode(mode, "rewrite_tester", build_submission(work, "rewrite_tester"), work, cwd=install, env=env)
+    prelude = f"_TAMPER_THROWAWAY_ROOT = {str(install)!r}   # the snippet writes nowhere else\n"
+    sub = build_submission(work, "rewrite_tester", prelude)
+    evidence = check_mode(mode, "rewrite_tester", sub, work, cwd=install, env=env)
     assert_names(EXPECTED["rewrite_tester"][0], evidence)
-    assert tree_hashes(install, ("tester",)) == tester_before, "the submission changed the tester's files"
+    assert tree_hashes(install, ("tester", "labrpc")) == targets_before, "the submission changed raftlab's files"
     again = work / "again"   # the next submission, the untouched template, in a fresh process: still no pass
     again.mkdir()
     check_mode("single", None, build_submission(again, None), again, cwd=install, env=env)
@@ -200,7 +206,7 @@ def test_rewrite_tester_cannot_change_the_tester(mode, tmp_path_factory):
 
 
 def test_in_process_mode_is_not_isolated(tmp_path_factory):
-    """THE CONTROL, NOT AN ATTACK: fails until the tester has `raftlab test --in-process` (debugging, unisolated).
+    """THE CONTROL, NOT AN ATTACK: `raftlab test --in-process` (debugging only) runs student code unisolated.
 
     In-process the import_tester cheat must still work (a test after the first passes), which shows that the
     attacks above fail because of the isolation, and that this suite would notice if it were lost."""
