@@ -39,6 +39,7 @@ from tester.reports import write_json, write_junit
 from tester.run_one import TesterTampered, replay_command, run_test
 from tester.runner import Record, plan_runs
 from tester.students.integrity import protect_this_process
+from tester.students.process import clean
 from tester.students.sandbox import warn_once
 from tester.tools_cli import init, logs, replay
 
@@ -133,6 +134,20 @@ def announce_isolation(console: Console, in_process: bool) -> None:
         warn_once(lambda text: console.print(escape(text), style="yellow"))
 
 
+class _StudentEcho:
+    """What student code prints, shown as it comes, indented: a line of it never reads as the tester's verdict."""
+
+    def __init__(self):
+        self.line_start = True
+
+    def __call__(self, text: str) -> None:
+        lines = text.split("\n")
+        shown = [("  " if self.line_start else "") + lines[0]] + [("  " + line) if line else "" for line in lines[1:]]
+        self.line_start = text.endswith("\n")
+        sys.stdout.write(clean("\n".join(shown), limit=len(text) + 2 * len(lines)))
+        sys.stdout.flush()
+
+
 def _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process) -> None:
     """One run of each test, one after the other, printing as they go (the student side, if isolated, is a child
     process per run)."""
@@ -145,7 +160,7 @@ def _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process) 
     for lab_test in tests:
         try:
             result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, printer=printer,
-                              real_time_limit=timeout, in_process=in_process)
+                              real_time_limit=timeout, in_process=in_process, sink=_StudentEcho())
         except TesterTampered as exc:
             console.print(f"STOPPED: {escape(str(exc))}", style="bold red", soft_wrap=True)
             raise SystemExit(3) from None

@@ -61,13 +61,24 @@ EXPECTED = {
     "flood": ("output limit", {"RAFTLAB_OUTPUT_LIMIT": "8000000"}),
     "memory": ("memory", {}),
 }
+# Attacks that share a snippet: (snippet, the lines that set it up, prepended to it).
+VARIANTS = {
+    "busy_one": ("busy", "_TAMPER_SPINNING = {0}\n"),
+    "busy_two": ("busy", "_TAMPER_SPINNING = {0, 1}\n"),
+    "busy_all": ("busy", "_TAMPER_SPINNING = range(100)\n"),
+    "exit_task_sys": ("exit_task", "from sys import exit as _tamper_exit\n"),
+    "exit_task_os": ("exit_task", "from os import _exit as _tamper_exit\n"),
+    "exit_handler_sys": ("exit_handler", "from sys import exit as _tamper_exit\n"),
+    "exit_handler_os": ("exit_handler", "from os import _exit as _tamper_exit\n"),
+}
 # The original exploit passed every test after the first: a single run of a whole part too, for that one.
 SINGLE_SELECTORS = {"import_tester": ("TestInitialElection2A", "2A")}
 MODES = ("single", "runs", "pytest")
 
 
 def test_every_snippet_has_an_expectation():
-    assert sorted(EXPECTED) == sorted(path.stem for path in SNIPPETS.glob("*.py"))
+    snippets = {VARIANTS.get(attack, (attack, ""))[0] for attack in EXPECTED}
+    assert snippets == {path.stem for path in SNIPPETS.glob("*.py")}
 
 
 def build_submission(work: Path, attack: str | None, prelude: str = "") -> Path:
@@ -76,8 +87,9 @@ def build_submission(work: Path, attack: str | None, prelude: str = "") -> Path:
     sub = work / "sub"
     shutil.copytree(REPO / "student_template", sub, ignore=shutil.ignore_patterns("__pycache__"))
     if attack is not None:
+        snippet, setup = VARIANTS.get(attack, (attack, ""))
         with open(sub / "raft" / "__init__.py", "a") as init:
-            init.write(f"\n\n# --- tamper snippet {attack} ---\n{prelude}" + (SNIPPETS / f"{attack}.py").read_text())
+            init.write(f"\n\n# --- tamper snippet {attack} ---\n{prelude}{setup}" + (SNIPPETS / f"{snippet}.py").read_text())
     return sub
 
 

@@ -206,7 +206,8 @@ class StudentProcess:
     # --- ends
     def _last_words(self) -> str:
         text = clean(self.tail(3000).rstrip())
-        return f"\nLast output of the student side:\n{text}" if text else "\n(it printed nothing)"
+        quoted = "\n".join(f"  | {line}" for line in text.splitlines())   # never mistaken for the tester's lines
+        return f"\nLast output of the student side:\n{quoted}" if text else "\n(it printed nothing)"
 
     def _gone(self, what: str) -> None:
         try:

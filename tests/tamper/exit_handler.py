@@ -1,13 +1,13 @@
-"""Attack: an RPC handler that calls os._exit(0). make() starts a task that sends Raft.request_vote to the next
-peer, so the exit happens inside the network's dispatch of a handler. Expected: a failed run."""
+"""Attack: an RPC handler that leaves through _tamper_exit (set before this snippet: sys.exit or os._exit). make()
+starts a task that sends Raft.request_vote to the next peer, so the exit happens inside the dispatch of a handler.
+Expected: a failed run that says the student side exited or raised SystemExit."""
 import asyncio as _tamper_asyncio
-import os as _tamper_os
 
 _tamper_make = make
 
 
 def _tamper_exiting_handler(self, args):
-    _tamper_os._exit(0)
+    _tamper_exit(0)
 
 
 Raft.request_vote = _tamper_exiting_handler
