@@ -209,6 +209,11 @@ class Host:
         random.seed(body["seed"])
         if body.get("topics") is not None:
             enable_logging(sys.stderr, topics=body["topics"] or None)
+        if body.get("cpu") is not None:   # the tester's CPU: the two sides take turns (tester.students.isolated)
+            try:
+                os.sched_setaffinity(0, {body["cpu"]})
+            except OSError:
+                pass
         threading.Thread(target=watchdog, args=(self, body["busy_limit"], body.get("real_deadline"),
                                                  body.get("real_limit"), threading.get_ident()),
                          daemon=True, name="raftlab-student-watchdog").start()

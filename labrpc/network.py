@@ -107,7 +107,10 @@ class Server:
             with as_peer:
                 reply = handler(args)
                 if inspect.isawaitable(reply):   # an async handler runs as a task of the server's peer
-                    return asyncio.ensure_future(self._finish(svc_meth, reply))
+                    task = asyncio.ensure_future(self._finish(svc_meth, reply))
+                    if inspect.iscoroutine(reply):   # cancelled before it ran (its peer died): no "never awaited"
+                        task.add_done_callback(lambda _: reply.close())
+                    return task
         except Exception as exc:
             raise _fail(self._handler_error(svc_meth, exc)) from exc
         return self._encode_reply(svc_meth, reply)

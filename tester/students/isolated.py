@@ -130,14 +130,17 @@ class IsolatedStudents:
         self._kills = 0                # peer deaths so far (part of the token, see token())
         self._handed_over: set = set() # calls whose reply the student side handed to the caller itself
         self._token_sent = None
+        self._cpus = None              # this process's CPUs before the run, when it was pinned for it
 
     # --- the world
     def attach(self) -> None:
         self.sim = labrpc.current_simulation()
         self.sim.partner = self
+        self._cpus, cpu = _share_one_cpu()
         self._command("load", {"seed": self.sim.seed, "clock": self.sim.clock, "schedule": self.sim.schedule,
                                "start": self.sim.start, "topics": self.log_topics, "busy_limit": BUSY_LIMIT_S,
                                "real_deadline": self.sim.real_deadline, "real_limit": self.sim.real_limit,
+                               "cpu": cpu,
                                "paths": [self.source.root] if self.source.root else [],
                                "either": self.source.either, "roles": []})
 
@@ -180,6 +183,8 @@ class IsolatedStudents:
 
     def close(self) -> None:
         self.proc.close()
+        if self._cpus is not None:
+            os.sched_setaffinity(0, self._cpus)
 
     def _command(self, kind: str, *body):
         """Send one command with the inputs gathered so far; take the report's outputs; the call's result."""
@@ -371,3 +376,20 @@ class IsolatedStudents:
 
     def _out_fail(self, message) -> None:
         self.sim.fail(TaskCrashed(clean(message, MESSAGE_LIMIT)))
+
+
+def _share_one_cpu() -> tuple[set | None, int | None]:
+    """Pin this process to the CPU it runs on, for the run; the student side pins itself there too. The two sides
+    take strict turns, so one CPU loses nothing, and handing the turn over on one CPU is a plain context switch,
+    not a wake-up of another (idle, on a virtual machine slow to wake) CPU. (before, cpu); (None, None) if not
+    possible here."""
+    try:
+        before = os.sched_getaffinity(0)
+        with open("/proc/self/stat", "rb") as stat:
+            cpu = int(stat.read().rsplit(b")", 1)[1].split()[36])   # field 39, "processor"
+        if cpu not in before:
+            return None, None
+        os.sched_setaffinity(0, {cpu})
+        return before, cpu
+    except (AttributeError, OSError, ValueError, IndexError):
+        return None, None
