@@ -172,7 +172,7 @@ class Host:
     flight, and what goes back with the next report. run() serves one run until the tester kills the process."""
 
     def __init__(self, command_fd: int, report_fd: int):
-        self.command_fd, self.report_fd = command_fd, report_fd
+        self.commands, self.report_fd = wire.CommandReader(command_fd), report_fd
         self.sim: _HostSimulation | None = None
         self.outbox = _Outbox()
         self.until = float("-inf")         # how far the current "advance" may run
@@ -196,7 +196,7 @@ class Host:
 
     # --- the conversation
     def run(self) -> None:
-        self.first_command = wire.read_frame(self.command_fd)
+        self.first_command = self.commands.next()
         kind, now, _, (body, *_) = self.first_command
         if kind != "load":
             raise SystemExit(f"raftlab student side: the first command must be 'load', not {kind!r}")
@@ -227,7 +227,7 @@ class Host:
                 self.in_advance = False
                 self.report("ok", None)
             self.waiting = True
-            command, self.first_command = self.first_command or wire.read_frame(self.command_fd), None
+            command, self.first_command = self.first_command or self.commands.next(), None
             self.waiting, self.beat = False, real_monotonic()
             kind, now, inputs, body = command
             if self.sim.clock == "virtual":
@@ -286,13 +286,14 @@ class Host:
             self._handled(req_id, call_id, token, reply)
 
     def _handled(self, req_id: int, call_id, token, reply: bytes) -> None:
-        """A handler's reply. If the tester said the reply would go straight back (token: a reliable network, no
-        long reordering) and nothing on the network changed since (same token), hand it to the caller here at
-        once, as the tester's network would: that saves a whole exchange per RPC. The tester still counts it."""
-        future = self.calls.get(call_id) if token is not None and token == self.token else None
+        """A handler's reply. If the tester drew its fate already (token: the network's epoch, and "reply" or
+        "drop") and nothing on the network changed since (the same epoch), hand the outcome to the caller here at
+        once (the reply, or None), as the tester's network would: that saves a whole exchange per RPC. The tester
+        still counts and records it."""
+        future = self.calls.get(call_id) if token is not None and token[:-1] == self.token else None
         inline = future is not None and not future.done()
         if inline:
-            future.set_result(reply)
+            future.set_result(reply if token[-1] == "reply" else None)
         self.outbox.events.append(("handled", req_id, reply, inline))
 
     def input_credit(self, chan_key: int) -> None:

@@ -1,7 +1,7 @@
 """The one protocol between the trusted side (tester) and the student side (labrpc.host): frames over two pipes.
 
     send_frame(fd, message)               pickle `message` (plain data only) and write it as one frame
-    read_frame(fd) -> message             blocking read of one whole frame (the student side reads commands so)
+    CommandReader(fd).next() -> message   blocking read of one whole frame (the student side reads commands so)
     FrameReader(fd).feed() -> [message]   non-blocking reassembly of frames (the trusted side reads reports so)
     loads_plain(data, max_items=...) -> value   decode bytes that untrusted code produced: plain data only, no
                                           classes, and at most max_items values counted as a tree (shared parts
@@ -117,21 +117,26 @@ def send_frame(fd: int, message) -> None:
         data = data[written:]
 
 
-def _read_exactly(fd: int, size: int) -> bytes:
-    chunks, left = [], size
-    while left:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            raise EOFError("the other side closed the pipe")
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+class CommandReader:
+    """The student side's end: whole frames from a blocking pipe, usually one read() each (a command and its
+    header arrive together); EOFError when the tester is gone. Commands come from the tester: plain pickle."""
 
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._buffer = bytearray()
 
-def read_frame(fd: int):
-    """One whole frame, blocking; EOFError when the other side is gone."""
-    (size,) = _HEADER.unpack(_read_exactly(fd, _HEADER.size))
-    return pickle.loads(_read_exactly(fd, size))
+    def next(self):
+        while True:
+            if len(self._buffer) >= _HEADER.size:
+                (size,) = _HEADER.unpack_from(self._buffer)
+                if len(self._buffer) >= _HEADER.size + size:
+                    payload = bytes(self._buffer[_HEADER.size:_HEADER.size + size])
+                    del self._buffer[:_HEADER.size + size]
+                    return pickle.loads(payload)
+            chunk = os.read(self.fd, 1 << 20)
+            if not chunk:
+                raise EOFError("the tester closed the pipe")
+            self._buffer += chunk
 
 
 class FrameReader:

@@ -52,18 +52,20 @@ class _MirrorPeer(labrpc.Peer):
 class _RemoteServer(Server):
     """The network's server for a student peer: a delivered request runs its handler on the student side."""
 
+    fate_first = True   # an immediate outcome can be handed to the caller there (labrpc.host, _handled)
+
     def __init__(self, students: IsolatedStudents, peer: _MirrorPeer, key: int):
         super().__init__(peer=peer)
         self.students, self.key = students, key
 
-    def invoke(self, svc_meth: str, request: bytes, plain: bool = False):
+    def invoke(self, svc_meth: str, request: bytes, outcome=None):
         students = self.students
         req_id = next(students.keys)
         future = students.sim.loop.create_future()
         call_id = _calling.get()
         students.handled[req_id] = (future, call_id)
-        # A plain reply to a caller on the student side may be handed over there at once (labrpc.host, _handled).
-        token = students.token() if plain and call_id is not None else None
+        # An immediate outcome for a caller on the student side may be handed over there (labrpc.host, _handled).
+        token = (*students.token(), outcome) if outcome is not None and call_id is not None else None
         students.inputs.append(("deliver", req_id, self.key, svc_meth, request, call_id if token else None, token))
         return future
 

@@ -139,12 +139,24 @@ class StudentProcess:
         for fd in (self._rep_r, self._out_r, self._cmd_w):
             os.set_blocking(fd, False)
         self._reader = wire.FrameReader(self._rep_r)
+        self._poll = select.poll()
+        self._poll.register(self._rep_r, select.POLLIN)
+        self._poll.register(self._out_r, select.POLLIN)
+        self._out_open = True
 
     # --- the conversation
     def exchange(self, command, budget: float, what: str, on_timeout: labrpc.SimulationError | None = None):
         if self.failure is not None:
             raise self.failure
         unsent = memoryview(wire.frame(command))   # written as the student side reads it: it may not read at all
+        try:
+            unsent = unsent[os.write(self._cmd_w, unsent):]   # the pipe has room for most commands: no wait
+        except BlockingIOError:
+            pass
+        except OSError:
+            self._gone(what)
+        if unsent:
+            self._poll.register(self._cmd_w, select.POLLOUT)
         deadline = time.monotonic() + budget
         while True:
             remaining = deadline - time.monotonic()
@@ -152,24 +164,24 @@ class StudentProcess:
                 if on_timeout is not None:
                     self._give_up(str(on_timeout), type(on_timeout))
                 self._stuck(what, budget)
-            readable, writable, _ = select.select([self._rep_r, self._out_r], [self._cmd_w] if unsent else [], [],
-                                                  remaining)
-            if writable:
+            ready = dict(self._poll.poll(remaining * 1000))
+            if self._cmd_w in ready:
                 try:
                     unsent = unsent[os.write(self._cmd_w, unsent):]
                 except BlockingIOError:
                     pass
                 except OSError:
                     self._gone(what)
-            if self._out_r in readable:
+                if not unsent:
+                    self._poll.unregister(self._cmd_w)
+            if self._out_r in ready:   # before the report: the student side printed it first
                 self._read_output()
-            if self._rep_r in readable:
+            if self._rep_r in ready:
                 try:
                     messages = self._reader.feed()
                 except wire.WireError as exc:
                     self._give_up(f"the student side broke the protocol {what}: {exc}")
                 if messages:
-                    self._read_output()   # what it printed before answering comes before what follows
                     report = messages[0]
                     if unsent or not isinstance(report, tuple) or not report:
                         self._give_up(f"the student side broke the protocol {what}: a report out of turn")
@@ -188,7 +200,10 @@ class StudentProcess:
                 chunk = os.read(self._out_r, 1 << 16)
             except BlockingIOError:
                 return
-            if not chunk:
+            if not chunk:   # it closed its output: nothing more will come (and poll would report it forever)
+                if self._out_open:
+                    self._out_open = False
+                    self._poll.unregister(self._out_r)
                 return
             self._printed += len(chunk)
             self._tail += chunk
