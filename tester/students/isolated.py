@@ -110,6 +110,8 @@ class _RemoteApplyChannel:
 
 
 class IsolatedStudents:
+    """The harness's student side in a child process (see the module docstring and tester.students)."""
+
     mode = "isolated"
 
     def __init__(self, source, *, hash_seed: str | None = None, log_topics=None, sink=None):
@@ -139,21 +141,22 @@ class IsolatedStudents:
         self.sim = labrpc.current_simulation()
         self.sim.partner = self
         self._cpus, cpu = _share_one_cpu()
-        self._command("load", {"seed": self.sim.seed, "clock": self.sim.clock, "schedule": self.sim.schedule,
-                               "start": self.sim.start, "topics": self.log_topics, "busy_limit": BUSY_LIMIT_S,
-                               "real_deadline": self.sim.real_deadline, "real_limit": self.sim.real_limit,
-                               "cpu": cpu,
-                               "paths": [self.source.root] if self.source.root else [],
-                               "either": self.source.either, "roles": []})
+        self._command("load", self._load_spec([], seed=self.sim.seed, clock=self.sim.clock,
+                                              schedule=self.sim.schedule, start=self.sim.start,
+                                              topics=self.log_topics, real_deadline=self.sim.real_deadline,
+                                              real_limit=self.sim.real_limit, cpu=cpu))
+
+    def _load_spec(self, roles: list[str], **world) -> dict:
+        """The first command's body: the world's settings (seed, clock...), and what to import for which roles."""
+        return {"seed": 0, "clock": "virtual", "schedule": "fifo", "start": 0.0, "topics": None,
+                "busy_limit": BUSY_LIMIT_S, **world, "paths": [self.source.root] if self.source.root else [],
+                "either": self.source.either, "roles": roles}
 
     def probe(self, roles: list[str]) -> None:
         """Outside any world: import the implementation for these roles; ImplError if that fails."""
-        spec = {"seed": 0, "clock": "virtual", "schedule": "fifo", "start": 0.0, "topics": None,
-                "busy_limit": BUSY_LIMIT_S, "paths": [self.source.root] if self.source.root else [],
-                "either": self.source.either, "roles": roles}
         try:
-            status, result, *_ = self.proc.exchange(("load", 0.0, [], (spec,)), BUSY_LIMIT_S + ANSWER_GRACE_S,
-                                                    "while loading the implementation")
+            status, result, *_ = self.proc.exchange(("load", 0.0, [], (self._load_spec(roles),)),
+                                                    BUSY_LIMIT_S + ANSWER_GRACE_S, "while loading the implementation")
         except labrpc.SimulationError as exc:
             raise ImplError(f"--impl {self.source.label}: {exc}") from None
         if status != "ok":
