@@ -96,7 +96,8 @@ class Server:
 
     def invoke(self, svc_meth: str, request: bytes, outcome=None):
         """Run the handler of svc_meth on the encoded request, as this server's peer: the encoded reply, or a task
-        that gives it (an async handler). (outcome: see Network._dispatch; a server elsewhere may use it.) A broken call (unknown method, a handler that raises, a reply that is
+        that gives it (an async handler). (outcome: see Network._dispatch; a server elsewhere may use it.)
+        A broken call (unknown method, a handler that raises, a reply that is
         not data) fails the run, naming the peer and the call. The student side (labrpc.host) serves its
         handlers with this too."""
         try:

@@ -11,7 +11,8 @@
     impl.spec, impl.label        what was asked for; a short description for messages
     ImplError                    a clear message: missing directory, missing package, missing make()...
 
-    trusted_boot(module) -> str      `python -c` code running module.main() from raftlab's own folder (not the current one)
+    trusted_boot(module) -> str      `python -c` code running module.main() from raftlab's own folder (not the
+                                     current one)
     resolve_impl(spec=None) -> ImplSource
         the same specs, found WITHOUT importing anything of them: what the student side (tester.students) needs to
         import the implementation in a process of its own. .links: top-level packages it may import besides the

@@ -132,7 +132,8 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
             labrpc.disable_logging(handler)
     changed = tester_files_changed()   # unsandboxed, student code could have written them
     if changed:
-        raise TesterTampered(f"raftlab's own files changed while {lab_test.name} seed={seed} ran ({', '.join(changed[:5])}"
+        raise TesterTampered(f"raftlab's own files changed while {lab_test.name} seed={seed} ran "
+                             f"({', '.join(changed[:5])}"
                              f"): the submission wrote into the tester's install. No result of this install can be "
                              f"trusted: reinstall raftlab, and install bubblewrap so that student code runs sandboxed")
     real_s = time.perf_counter() - real0

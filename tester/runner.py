@@ -2,7 +2,8 @@
 
     plan_runs(test_names, seed, runs, check_determinism=False) -> [RunSpec]
     run_many(specs, *, workers, timeout, impl=None, clock="virtual", schedule="fifo", output_dir, on_result=None,
-             on_start=None, in_process=False) -> [Record]          stops cleanly on KeyboardInterrupt (records so far, .interrupted)
+             on_start=None, in_process=False) -> [Record]
+             stops cleanly on KeyboardInterrupt (records so far, .interrupted)
              stops (records so far, .stopped says why) when raftlab's own files change under it (unsandboxed only)
     Record: test, seed, status ("passed" | "failed" | "timeout" | "crashed" | "unknown" | "nondeterministic"),
             message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path, copy

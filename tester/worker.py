@@ -6,9 +6,10 @@ Job:    {"test", "seed", "impl", "clock", "schedule", "timeout", "in_process", "
 Answer: the RunResult fields as JSON, plus "replayed_hash" when a failing run was run again with logs on.
 
 The worker is trusted: it runs the tester's side of each run; student code runs in a child of its own
-(tester.students), which never sees the worker's pipes. The runner kills a worker whose run outlives its timeout (after asking it, with SIGUSR1, to dump its
-threads' stacks to stderr), so a hang, an interpreter crash or a memory blow-up costs that run only. Memory is
-capped with RLIMIT_AS so a runaway run fails with MemoryError instead of taking the machine down.
+(tester.students), which never sees the worker's pipes. The runner kills a worker whose run outlives its timeout
+(after asking it, with SIGUSR1, to dump its threads' stacks to stderr), so a hang, an interpreter crash or a memory
+blow-up costs that run only. Memory is capped with RLIMIT_AS so a runaway run fails with MemoryError instead of
+taking the machine down.
 """
 
 from __future__ import annotations

@@ -127,9 +127,10 @@ class StudentProcess:
         else:
             integrity.watch_tester_files()   # before any student code can run unsandboxed (and write them)
             self._scratch = cwd = tempfile.mkdtemp(prefix="raftlab-student-")
+        home = "/scratch" if self.mode == "bwrap" else cwd
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONHASHSEED": hash_seed, "LANG": "C.UTF-8",
                "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1",
-               "HOME": "/scratch" if self.mode == "bwrap" else cwd, "TMPDIR": "/scratch" if self.mode == "bwrap" else cwd}
+               "HOME": home, "TMPDIR": home}
         try:
             self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out_w, stderr=out_w, cwd=cwd,
                                           env=env, pass_fds=(cmd_r, rep_w), close_fds=True, start_new_session=True)

@@ -5,10 +5,10 @@
     SandboxUnavailable                     RAFTLAB_SANDBOX=bwrap, but bwrap is missing or cannot run here
     bwrap_argv(argv, readable, hidden, scratch) -> argv   argv run inside the sandbox:
         the system (/usr, /lib*, /bin, the two files of /etc Python needs, the Python installation) read-only;
-        `hidden` folders (the tester's own install) replaced by empty ones; `readable` folders (the submission, labrpc, the reference) read-only at their
-        own paths; an empty private writable folder `scratch` as the working directory; its own /tmp, /proc and
-        /dev; RAM disks of SCRATCH_BYTES each; no network; its own PID, IPC and UTS namespaces; no capabilities; it
-        dies with its parent.
+        `hidden` folders (the tester's own install) replaced by empty ones; `readable` folders (the submission,
+        labrpc, the reference) read-only at their own paths; an empty private writable folder `scratch` as the
+        working directory; its own /tmp, /proc and /dev; RAM disks of SCRATCH_BYTES each; no network; its own
+        PID, IPC and UTS namespaces; no capabilities; it dies with its parent.
     warn_once(printer)                     say once per process that the student side runs unsandboxed
 
 Without bubblewrap the student side still runs in a process of its own (its memory, exit status and loops cannot
