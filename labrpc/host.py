@@ -299,6 +299,11 @@ class Host:
     def input_credit(self, chan_key: int) -> None:
         self.channels[chan_key].credit.set()
 
+    def input_peer(self, peer_key: int, name: str) -> None:
+        peer = self.peers[peer_key] = simulation.Peer(name)
+        peer.key = peer_key
+
+
     def input_kill(self, peer_key: int) -> None:
         peer = self.peers[peer_key]
         peer.kill()
@@ -368,10 +373,6 @@ class Host:
             shown = [f for f in frames if "<frozen importlib" not in f and _LABRPC_DIR not in f
                      and f"{os.sep}importlib{os.sep}" not in f]
             raise _CallFailed(f"importing {name} failed:\n{''.join(shown[-8:]).rstrip()}") from None
-
-    def do_peer(self, peer_key: int, name: str) -> None:
-        peer = self.peers[peer_key] = simulation.Peer(name)
-        peer.key = peer_key
 
     def do_make(self, what: str, peer_key: int, keys: tuple, end_names: list, args: tuple) -> None:
         """what: "raft" (keys: object, server, persister, channel), "kvserver" (keys: kv, rf, server, persister)

@@ -24,12 +24,12 @@ Conversation. The trusted side sends a command, the student side answers it with
         ("deliver", req_id, server_key, svc_meth, args_bytes, call_id | None, token | None)   run an RPC handler;
                         with a token, its reply may go straight to the caller's call_id if the epoch is unchanged
         ("credit", chan_key)                                   the tester's applier reads the next ApplyMsg
+        ("peer", peer_key, name)                               a new peer incarnation
         ("kill", peer_key)                                     that peer incarnation is dead: cancel its tasks
         ("op", op_id, clerk_key, method, args)                 start a clerk operation (Clerk.get/put/append)
       kinds and bodies:
         "advance"  until        run until quiet, up to `until`; stop at the end of the first instant with output
         "load"     (paths, modules, hash seed, seed, clock, schedule, log topics | None)   import the implementation
-        "peer"     (peer_key, name)                                       a new peer incarnation
         "make"     (what, peer_key, keys, end_names, args)   what: raft / kvserver / clerk (Go's Make,
                                             StartKVServer, MakeClerk); keys: the objects' numbers, chosen here
         "invoke"   (obj_key, what, method, args)                           a plain call: get_state, start, ...
@@ -82,27 +82,35 @@ def loads_plain(data: bytes, max_items: int = MAX_VALUE_ITEMS):
         raise
     except Exception as exc:
         raise WireError(f"cannot decode {len(data)} bytes: {type(exc).__name__}: {exc}") from None
-    _count(value, max_items)
+    if type(value) in _CONTAINERS:
+        _count(value, max_items)
+    elif type(value) is int and value.bit_length() > 4096:
+        raise WireError("an integer too long to print")
     return value
+
+
+_CONTAINERS = (list, tuple, set, frozenset, dict)
 
 
 def _count(value, limit: int) -> None:
     """Walk value as a tree (no memo: a list holding itself twice, sixty deep, is 2**60 values to str() or hash());
     WireError past limit values, or past ints too long to print."""
-    stack, seen = [value], 0
+    stack, seen = [value], 1
     while stack:
         item = stack.pop()
-        seen += 1
+        if type(item) is dict:
+            item = (*item.keys(), *item.values())
+        seen += len(item)
         if seen > limit:
             raise WireError(f"more than {limit:,} values (counting shared parts each time)")
-        kind = type(item)
-        if kind in (list, tuple, set, frozenset):
-            stack.extend(item)
-        elif kind is dict:
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif kind is int and item.bit_length() > 4096:
-            raise WireError("an integer too long to print")
+        for child in item:
+            kind = type(child)
+            if kind in _CONTAINERS:
+                stack.append(child)
+            elif kind is int and child.bit_length() > 4096:
+                raise WireError("an integer too long to print")
+    if type(value) is int and value.bit_length() > 4096:
+        raise WireError("an integer too long to print")
 
 
 def frame(message) -> bytes:

@@ -207,9 +207,8 @@ class IsolatedStudents:
             self.inputs.insert(0, ("epoch", token))
             self._token_sent = token
         command, self.inputs = (kind, self.sim.loop.time(), self.inputs, body), []
-        what = self._doing(kind, body)
         try:
-            report = self.proc.exchange(command, budget, what, past_deadline)
+            report = self.proc.exchange(command, budget, functools.partial(self._doing, kind, body), past_deadline)
         except labrpc.SimulationError as exc:
             self.sim.fail(exc)
             raise
@@ -254,7 +253,7 @@ class IsolatedStudents:
     def new_peer(self, name: str) -> _MirrorPeer:
         key = next(self.keys)
         peer = self._peers[key] = _MirrorPeer(name, self, key)
-        self._command("peer", key, name)
+        self.inputs.append(("peer", key, name))   # goes with the next command (the make that uses it)
         return peer
 
     def peer_killed(self, peer: _MirrorPeer) -> None:

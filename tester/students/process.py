@@ -146,7 +146,9 @@ class StudentProcess:
         self._out_open = True
 
     # --- the conversation
-    def exchange(self, command, budget: float, what: str, on_timeout: labrpc.SimulationError | None = None):
+    def exchange(self, command, budget: float, what, on_timeout: labrpc.SimulationError | None = None):
+        """what: a str, or a callable that makes it (only a failure needs it, and this is every exchange's path)."""
+        doing = what if callable(what) else (lambda: what)
         if self.failure is not None:
             raise self.failure
         unsent = memoryview(wire.frame(command))   # written as the student side reads it: it may not read at all
@@ -155,7 +157,7 @@ class StudentProcess:
         except BlockingIOError:
             pass
         except OSError:
-            self._gone(what)
+            self._gone(doing())
         if unsent:
             self._poll.register(self._cmd_w, select.POLLOUT)
         deadline = time.monotonic() + budget
@@ -164,7 +166,7 @@ class StudentProcess:
             if remaining <= 0:
                 if on_timeout is not None:
                     self._give_up(str(on_timeout), type(on_timeout))
-                self._stuck(what, budget)
+                self._stuck(doing(), budget)
             ready = dict(self._poll.poll(remaining * 1000))
             if self._cmd_w in ready:
                 try:
@@ -172,7 +174,7 @@ class StudentProcess:
                 except BlockingIOError:
                     pass
                 except OSError:
-                    self._gone(what)
+                    self._gone(doing())
                 if not unsent:
                     self._poll.unregister(self._cmd_w)
             if self._out_r in ready:   # before the report: the student side printed it first
@@ -181,18 +183,18 @@ class StudentProcess:
                 try:
                     messages = self._reader.feed()
                 except wire.WireError as exc:
-                    self._give_up(f"the student side broke the protocol {what}: {exc}")
+                    self._give_up(f"the student side broke the protocol {doing()}: {exc}")
                 if messages:
                     report = messages[0]
                     if unsent or not isinstance(report, tuple) or not report:
-                        self._give_up(f"the student side broke the protocol {what}: a report out of turn")
+                        self._give_up(f"the student side broke the protocol {doing()}: a report out of turn")
                     if report[0] in ("busy", "timeout") and len(report) == 2:   # from its watchdog: it is gone
                         self._give_up(clean(report[1]), labrpc.TimeLimitExceeded if report[0] == "timeout" else None)
                     if len(report) != 5:
-                        self._give_up(f"the student side broke the protocol {what}: a report of {len(report)} parts")
+                        self._give_up(f"the student side broke the protocol {doing()}: a report of {len(report)} parts")
                     return report
                 if self._reader.closed:
-                    self._gone(what)
+                    self._gone(doing())
 
     # --- output
     def _read_output(self) -> None:
