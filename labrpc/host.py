@@ -303,7 +303,6 @@ class Host:
         peer = self.peers[peer_key] = simulation.Peer(name)
         peer.key = peer_key
 
-
     def input_kill(self, peer_key: int) -> None:
         peer = self.peers[peer_key]
         peer.kill()
