@@ -11,7 +11,8 @@
         on_trace(line) receives every trace event of the simulation (see labrpc.run); real_time_limit stops a
         run that takes longer than that many real seconds (it fails, listing its tasks).
         Never raises for a failing test: student exceptions, harness fatals, deadlocks, busy loops, the time
-        limit and a broken --impl all become a failed RunResult with their message.
+        limit and a broken --impl all become a failed RunResult with their message. Raises TesterTampered only
+        when raftlab's own files changed during the run (possible only unsandboxed): no verdict can be trusted.
     RunResult(test, seed, passed, message, virtual_s, real_s, rpcs, bytes, trace_hash, output, unknown)
         unknown: no check failed but one could not decide (t.unknown, the message): passed is False then
     replay_command(test_name, seed, impl=None, clock="virtual", schedule="fifo", in_process=False)
@@ -133,9 +134,9 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
     changed = tester_files_changed()   # unsandboxed, student code could have written them
     if changed:
         raise TesterTampered(f"raftlab's own files changed while {lab_test.name} seed={seed} ran "
-                             f"({', '.join(changed[:5])}"
-                             f"): the submission wrote into the tester's install. No result of this install can be "
-                             f"trusted: reinstall raftlab, and install bubblewrap so that student code runs sandboxed")
+                             f"({', '.join(changed[:5])}): the submission wrote into the tester's install. No result "
+                             f"of this install can be trusted: reinstall raftlab, and install bubblewrap so that "
+                             f"student code runs sandboxed")
     real_s = time.perf_counter() - real0
     sim = sims[0] if sims else None
     virtual_s = sim.now() if sim is not None else 0.0
