@@ -1,7 +1,7 @@
 """`raftlab replay`, `raftlab logs` and `raftlab init` (added to the `raftlab` group by tester.cli).
 
     raftlab replay TEST --seed S [--impl DIR] [--clock ...] [--schedule ...] [--topics T,..] [--expect-hash H]
-                   [--in-process]
+                   [--in-process] [--timeout S]
         run exactly that run again with log lines shown (student code in a process of its own, unless
         --in-process); print its trace hash; exit 0 only if the run passed and the hash is the expected one
     raftlab logs FILE|- [--just T,..] [--ignore T,..] [--columns]
@@ -43,7 +43,9 @@ def _topics(value: str | None) -> list[str]:
               help="The trace hash the failing run recorded: exit 1 if this run's differs.")
 @click.option("--in-process", is_flag=True,
               help="Debugging only, NOT isolated: run student code in this process (pdb, breakpoint(), profilers).")
-def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_hash, in_process):
+@click.option("--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True,
+              help="Real seconds the run may take.")
+def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_hash, in_process, timeout):
     """Run one test with one seed again, exactly, with all log output shown."""
     from tester.cli import announce_isolation
     try:
@@ -55,7 +57,7 @@ def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_ha
         raise click.UsageError(str(exc)) from None
     announce_isolation(Console(highlight=False, stderr=True), in_process)
     result = run_test(test_name, seed=seed, impl=impl, clock=clock, schedule=schedule, in_process=in_process,
-                      log_topics=None if quiet_logs else _topics(topics))
+                      log_topics=None if quiet_logs else _topics(topics), real_time_limit=timeout)
     click.echo(f"trace hash: {result.trace_hash}")
     if expect_hash and expect_hash != result.trace_hash:
         click.echo(f"the trace differs from the expected {expect_hash}: this run did not replay the recorded one "
