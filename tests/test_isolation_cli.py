@@ -99,3 +99,19 @@ def make(peers, me, persister, apply_ch):
 """)
     result = run_test("TestInitialElection2A", seed=1, impl=str(lab), quiet=True)
     assert not result.passed and says in result.message and "S0 at 0.000 s" in result.message
+
+
+def test_replay_is_bounded_in_real_time_too(tmp_path):
+    lab = lab_with(tmp_path, """
+import asyncio as _asyncio
+_make = make
+async def _spin():
+    while True:
+        await _asyncio.sleep(0)   # yields, so no busy loop; but virtual time never moves
+def make(peers, me, persister, apply_ch):
+    _asyncio.ensure_future(_spin())
+    return _make(peers, me, persister, apply_ch)
+""")
+    result = CliRunner().invoke(cli, ["replay", "TestInitialElection2A", "--seed", "1", "--impl", str(lab),
+                                      "--timeout", "3"])
+    assert result.exit_code == 1 and "real time limit of 3 s" in result.output
