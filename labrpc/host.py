@@ -30,18 +30,13 @@ import traceback
 from labrpc import sim as simulation
 from labrpc import wire
 from labrpc.guards import install_guards, real_monotonic, watchdog
-from labrpc.errors import student_exception_text
+from labrpc.errors import show, student_exception_text, wrong_start
 from labrpc.logs import enable_logging
 from labrpc.network import ClientEnd, Server, Service
 from labrpc.persister import Persister
 
 _LABRPC_DIR = os.path.dirname(os.path.abspath(__file__))
 _ENTRY_POINTS = {"raft": "make", "kvraft": "start_kv_server"}
-
-
-def _show(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else f"{text[:40]}...({len(text)} chars)"
 
 
 class _Outbox:
@@ -158,7 +153,7 @@ class _ApplyForwarder:
 
 def _apply_fields(m) -> tuple[bytes | None, str]:
     if not hasattr(m, "command_valid") or not hasattr(m, "snapshot_valid"):
-        return None, _show(m)
+        return None, show(m)
     fields = (m.command_valid, m.command, getattr(m, "command_index", 0), m.snapshot_valid,
               getattr(m, "snapshot", b""), getattr(m, "snapshot_term", 0), getattr(m, "snapshot_index", 0))
     try:
@@ -318,7 +313,7 @@ class Host:
                 coro = getattr(clerk, method)(*args)
                 if not inspect.isawaitable(coro):
                     self.outbox.events.append(("op_done", op_id, "error", f"{self.where(peer)}: {what} returned "
-                                               f"{_show(coro)} at once; Clerk.{method} must be an `async def`"))
+                                               f"{show(coro)} at once; Clerk.{method} must be an `async def`"))
                     return
                 task = asyncio.ensure_future(coro)
         except Exception as exc:
@@ -337,10 +332,10 @@ class Host:
             self.outbox.events.append(("op_done", op_id, "ok", wire.dumps(task.result())))
         except Exception as exc:
             self.outbox.events.append(("op_done", op_id, "error", f"{self.where(peer)}: {what} returned "
-                                       f"{_show(task.result())}, which is not data ({exc})"))
+                                       f"{show(task.result())}, which is not data ({exc})"))
 
     # --- commands
-    def do_load(self, spec: dict) -> dict:
+    def do_load(self, spec: dict) -> None:
         """Import what the run needs: spec["roles"] ("raft", "kvraft") from the submission (spec["paths"] first on
         sys.path), or from spec["either"], a module that provides make() and/or start_kv_server()."""
         for path in reversed(spec["paths"]):
@@ -362,7 +357,6 @@ class Host:
                     raise _CallFailed(f"{role} ({getattr(module, '__file__', '?')}) has no {_ENTRY_POINTS[role]}() "
                                       f"function")
                 self.modules[role] = module
-        return {role: os.path.realpath(getattr(module, "__file__", "") or "") for role, module in self.modules.items()}
 
     def _import(self, name: str):
         try:
@@ -379,9 +373,7 @@ class Host:
         peer = self.peers[peer_key]
         ends = [ClientEnd(self.net, name) for name in end_names]
         if what == "clerk":
-            clerk = self._call(peer, "kvraft.make_clerk", self.modules["kvraft"].make_clerk, ends)
-            if clerk is None:
-                raise _CallFailed(f"{self.where(peer)}: kvraft.make_clerk() returned None; it must return the Clerk")
+            clerk = self._start(peer, "kvraft.make_clerk", self.modules["kvraft"].make_clerk, ends)
             self.objects[keys[0]], self.owners[keys[0]] = clerk, peer
             return
         with peer.active():   # every task the student starts, and its RPC handlers, belong to this incarnation
@@ -391,20 +383,15 @@ class Host:
             me, raft_state, snapshot = args
             persister = self.persisters[persister_key] = _WiredPersister(self, persister_key, raft_state, snapshot)
             channel = self.channels[chan_key] = _ApplyForwarder(self, chan_key, peer)
-            raw = self._call(peer, "raft.make", self.modules["raft"].make, ends, me, persister, channel.queue)
-            if raw is None:
-                raise _CallFailed(f"{self.where(peer)}: raft.make() returned None; it must return the Raft object")
+            raw = self._start(peer, "raft.make", self.modules["raft"].make, ends, me, persister, channel.queue)
             self.objects[obj_key], self.owners[obj_key] = raw, peer
             server.add_service(Service(raw, name="Raft"))
         else:
             kv_key, rf_key, server_key, persister_key = keys
             me, raft_state, snapshot, maxraftstate = args
             persister = self.persisters[persister_key] = _WiredPersister(self, persister_key, raft_state, snapshot)
-            kv = self._call(peer, "kvraft.start_kv_server", self.modules["kvraft"].start_kv_server, ends, me,
-                            persister, maxraftstate)
-            if getattr(kv, "rf", None) is None:
-                raise _CallFailed(f"{self.where(peer)}: kvraft.start_kv_server() returned {_show(kv)}, which has no "
-                                  f".rf; it must return the KVServer, with its Raft as kv.rf")
+            kv = self._start(peer, "kvraft.start_kv_server", self.modules["kvraft"].start_kv_server, ends, me,
+                             persister, maxraftstate)
             self.objects[kv_key], self.objects[rf_key] = kv, kv.rf
             self.owners[kv_key] = self.owners[rf_key] = peer
             server.add_service(Service(kv, name="KVServer"))
@@ -418,7 +405,7 @@ class Host:
         try:
             return wire.dumps(result)
         except Exception as exc:
-            raise _CallFailed(f"{self.where(peer)}: {what}() returned {_show(result)}, which is not data "
+            raise _CallFailed(f"{self.where(peer)}: {what}() returned {show(result)}, which is not data "
                               f"({exc})") from None
 
     def do_persisted(self, keys: list) -> dict:
@@ -427,6 +414,14 @@ class Host:
 
     def do_describe(self) -> str:
         return self.sim.describe_tasks()
+
+    def _start(self, peer, what: str, fn, *args):
+        """_call for Make, StartKVServer or MakeClerk: what it returns must be the object the tester needs."""
+        made = self._call(peer, what, fn, *args)
+        wrong = wrong_start(what, made)
+        if wrong:
+            raise _CallFailed(f"{self.where(peer)}: {wrong}")
+        return made
 
     def _call(self, peer, what: str, fn, *args):
         """fn(*args) as peer; its exceptions and awaitable results become a _CallFailed naming peer and call."""

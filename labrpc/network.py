@@ -268,13 +268,13 @@ class Network:
         # The reply's fate (dropped, held back, or straight back) is drawn after the handler ran, as in Go; a server
         # on the student side has it drawn before, so that the student side can hand an immediate outcome to the
         # caller itself (one exchange less per call): the same draws, in another order.
-        fate = self._reply_fate(endname, reliable, long_reordering) if server.fate_first else None
+        fate = self._reply_fate(reliable, long_reordering) if server.fate_first else None
         finished, reply = await self._dispatch(server, endname, servername, svc_meth, request,
                                                fate if fate in ("reply", "drop") else None)
         if not finished or self._is_dead(endname, servername, server):
             sim.record("lost-to-death", endname)
             return None
-        fate = fate or self._reply_fate(endname, reliable, long_reordering)
+        fate = fate or self._reply_fate(reliable, long_reordering)
         if fate == "drop":
             sim.record("drop-reply", endname)
             return None
@@ -285,7 +285,7 @@ class Network:
         sim.record("reply", endname, len(reply))
         return reply
 
-    def _reply_fate(self, endname, reliable: bool, long_reordering: bool):
+    def _reply_fate(self, reliable: bool, long_reordering: bool):
         """"drop", "reply" (at once), or the milliseconds it is held back (long reordering)."""
         rand = self._rand
         if not reliable and rand.randrange(1000) < 100:

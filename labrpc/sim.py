@@ -11,7 +11,7 @@
         peer.kill()                       cancel every task of the peer, now and later (a real crash)
     current_peer() -> Peer | None
     sim.partner                           the student side when it runs in a process of its own
-                                          (tester.isolation): stepped in lockstep with this loop's clock, see
+                                          (tester.students): stepped in lockstep with this loop's clock, see
                                           _SimSelector.select; None when student code runs in this process
 
 Failures end the whole run with one of (all `SimulationError`): DeadlockError (nothing can ever run again),
@@ -132,7 +132,7 @@ class Simulation:
         # runs in this process: a loop that runs only the tester's code comes back to select by itself).
         self.real_deadline: float | None = None
         self.real_limit: float | None = None
-        # The other half of the world, in another process (tester.isolation.StudentProcess): it has
+        # The other half of the world, in another process (tester.students.isolated): it has
         # step(until) -> instant it stopped at, or None when it has nothing to do by `until`; and describe().
         self.partner = None
         self._schedule_rng = self.random_stream("schedule")

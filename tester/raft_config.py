@@ -42,6 +42,7 @@ import time
 
 import labrpc
 from labrpc import ApplyMsg, Network, Persister
+from labrpc.errors import show
 
 from tester.testing import T, TestFailure
 
@@ -77,15 +78,6 @@ def randstring(n: int) -> str:
 
 def same(a, b) -> bool:
     return type(a) is type(b) and a == b
-
-
-def show(value) -> str:
-    """A command in a message: repr, so that 1 and '1' differ; 5000-character strings shortened."""
-    try:
-        text = repr(value)
-    except Exception:   # an int too long to print, a broken __repr__
-        return f"<a {type(value).__name__} that cannot be shown>"
-    return text if len(text) <= 60 else f"{text[:40]}...({len(text)} chars)"
 
 
 class RaftHandle:

@@ -115,3 +115,10 @@ def make(peers, me, persister, apply_ch):
     result = CliRunner().invoke(cli, ["replay", "TestInitialElection2A", "--seed", "1", "--impl", str(lab),
                                       "--timeout", "3"])
     assert result.exit_code == 1 and "real time limit of 3 s" in result.output
+
+
+def test_a_make_that_returns_nothing_is_named_on_the_student_side_too(tmp_path):
+    lab = lab_with(tmp_path, "def make(peers, me, persister, apply_ch):\n    return None\n")
+    result = run_test("TestInitialElection2A", seed=1, impl=str(lab), quiet=True)
+    assert not result.passed
+    assert result.message.startswith("S0 at 0.000 s: raft.make() returned None; it must return the Raft object")

@@ -16,9 +16,18 @@ import labrpc
 from labrpc import Server, Service
 
 from tester.kv_config import ClerkHandle, KVServerHandle
-from tester.raft_config import RaftHandle, show
+from labrpc.errors import show, wrong_start
+from tester.raft_config import RaftHandle
 from tester.student_calls import call_as, student_error
 from tester.testing import TestFailure
+
+
+def _start(peer: labrpc.Peer, what: str, fn, *args):
+    made = call_as(peer, what, fn, *args)
+    wrong = wrong_start(what, made)
+    if wrong:
+        raise TestFailure(f"{peer.name} at {labrpc.now():.3f} s: {wrong}")
+    return made
 
 
 def _call(raw, peer: labrpc.Peer, what: str, method: str, *args):
@@ -41,19 +50,13 @@ class InProcessStudents:
         apply_ch: asyncio.Queue = asyncio.Queue(maxsize=1)
         with peer.active():   # handlers run as this incarnation
             server = Server()
-        raw = call_as(peer, "raft.make", self.impl.raft.make, ends, me, persister, apply_ch)
-        if raw is None:
-            raise TestFailure(f"{peer.name} at {labrpc.now():.3f} s: raft.make() returned None; it must return the "
-                              f"Raft object")
+        raw = _start(peer, "raft.make", self.impl.raft.make, ends, me, persister, apply_ch)
         server.add_service(Service(raw, name="Raft"))
         return RaftHandle(peer, functools.partial(_call, raw, peer), raw), apply_ch, server
 
     def start_kv_server(self, peer: labrpc.Peer, ends, me: int, persister, maxraftstate: int):
-        kv = call_as(peer, "kvraft.start_kv_server", self.impl.kvraft.start_kv_server, ends, me, persister,
-                     maxraftstate)
-        if getattr(kv, "rf", None) is None:
-            raise TestFailure(f"{peer.name} at {labrpc.now():.3f} s: kvraft.start_kv_server() returned {show(kv)}, "
-                              f"which has no .rf; it must return the KVServer, with its Raft as kv.rf")
+        kv = _start(peer, "kvraft.start_kv_server", self.impl.kvraft.start_kv_server, ends, me, persister,
+                    maxraftstate)
         server = Server(peer=peer)
         server.add_service(Service(kv, name="KVServer"))
         server.add_service(Service(kv.rf, name="Raft"))
@@ -61,10 +64,7 @@ class InProcessStudents:
                 RaftHandle(peer, functools.partial(_call, kv.rf, peer), kv.rf), server)
 
     def make_clerk(self, peer: labrpc.Peer, ends) -> ClerkHandle:
-        raw = call_as(peer, "kvraft.make_clerk", self.impl.kvraft.make_clerk, ends)
-        if raw is None:
-            raise TestFailure(f"{peer.name} at {labrpc.now():.3f} s: kvraft.make_clerk() returned None; it must "
-                              f"return the Clerk")
+        raw = _start(peer, "kvraft.make_clerk", self.impl.kvraft.make_clerk, ends)
         return ClerkHandle(peer, functools.partial(_clerk_op, raw, peer), raw)
 
     def close(self) -> None:
