@@ -140,3 +140,11 @@ def test_the_pytest_plugin_bounds_each_lab_test_in_real_time(tmp_path):
                           timeout=120, env=ENV)
     assert done.returncode == 1 and "1 failed" in done.stdout, done.stdout[-2000:]
     assert time.monotonic() - started < 60
+
+
+def test_a_forged_persisted_state_fails_the_run_when_the_tester_reads_it(tmp_path):
+    lab = lab_with(tmp_path, "import labrpc.host as _host\n"
+                             "_host.Host.do_persisted = lambda self, keys: {key: (1, [2]) for key in keys}\n"
+                   + in_make("    persister.save(b'state', None)"))
+    result = run_test("TestPersist12C", seed=1, impl=str(lab), quiet=True)
+    assert not result.passed and "the persisted state must be two bytes objects" in result.message, result.message

@@ -327,10 +327,11 @@ class IsolatedStudents:
             keys, self._stale = sorted(self._stale), set()
             states, _ = self._command("persisted", keys)
             for stale in keys:
-                raft_state, snapshot = states[stale]
-                if not isinstance(raft_state, bytes) or not isinstance(snapshot, bytes):
-                    raise TestFailure("the student side broke the protocol: persisted state must be bytes")
-                self._cache[stale] = (raft_state, snapshot)
+                state = states.get(stale) if type(states) is dict else None
+                if type(state) is not tuple or len(state) != 2 or not all(type(part) is bytes for part in state):
+                    self._protocol_error(f"persister {stale}: the persisted state must be two bytes objects")
+                    raise TestFailure(str(self.sim.failure))
+                self._cache[stale] = state
         return self._cache[key]
 
     def _out_call(self, call_id: int, peer_key, endname, svc_meth, request) -> None:
