@@ -3,6 +3,7 @@ the tester or fills RAM disks fails its runs, quickly and cleanly; it never pass
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -143,8 +144,11 @@ def test_the_pytest_plugin_bounds_each_lab_test_in_real_time(tmp_path):
 
 
 def test_a_forged_persisted_state_fails_the_run_when_the_tester_reads_it(tmp_path):
-    lab = lab_with(tmp_path, "import labrpc.host as _host\n"
-                             "_host.Host.do_persisted = lambda self, keys: {key: (1, [2]) for key in keys}\n"
-                   + in_make("    persister.save(b'state', None)"))
+    # On the reference Raft, which persists and elects: TestPersist12C crashes peers, and crash1 reads their state.
+    lab = tmp_path / "lab"
+    shutil.copytree(os.path.join(ROOT, "raft"), lab / "raft", ignore=shutil.ignore_patterns("__pycache__"))
+    with open(lab / "raft" / "__init__.py", "a") as init:
+        init.write("\nimport labrpc.host as _host\n"
+                   "_host.Host.do_persisted = lambda self, keys: {key: (1, [2]) for key in keys}\n")
     result = run_test("TestPersist12C", seed=1, impl=str(lab), quiet=True)
     assert not result.passed and "the persisted state must be two bytes objects" in result.message, result.message
