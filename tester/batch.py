@@ -1,8 +1,9 @@
 """`raftlab test` with many runs: the parallel runner behind a live view, then the summary and the files.
 
     run_batch(console, tests, *, seed, runs, workers, timeout, impl, clock, schedule, output, json_path,
-              junit_path, check_determinism, verbose, in_process=False) -> exit status (3: raftlab's own files
-              were changed by a submission, unsandboxed; the batch stopped) (0 only if every run passed; 130 if stopped)
+              junit_path, check_determinism, verbose, in_process=False) -> exit status: 0 only if every run
+              passed; 130 if interrupted; 3 if a submission changed raftlab's own files (unsandboxed) and the batch
+              stopped
 
 Every failing run leaves its full log in the output folder (KV tests also their HTML history view), and the summary
 prints the one-line command that replays it.
