@@ -1,6 +1,6 @@
 """`raftlab test` with many runs: the parallel runner behind a live view, then the summary and the files.
 
-    run_batch(console, tests, *, seed, runs, workers, timeout, impl, clock, schedule, output, json_path,
+    run_batch(console, tests, *, seed, runs, executor, timeout, impl, clock, schedule, output, json_path,
               junit_path, check_determinism, verbose, in_process=False) -> exit status: 0 only if every run
               passed; 130 if interrupted; 3 if a submission changed raftlab's own files (unsandboxed) and the batch
               stopped
@@ -20,7 +20,7 @@ from rich.markup import escape
 from tester.live_view import STATUS_STYLE, LiveView
 from tester.reports import summary_table, write_json, write_junit
 from tester.run_one import replay_command
-from tester.runner import plan_runs, run_many
+from tester.runner import plan_runs
 
 MAX_REPLAY_LINES = 20
 
@@ -29,13 +29,13 @@ def default_output_dir() -> Path:
     return Path("raftlab-runs") / time.strftime("%Y%m%d-%H%M%S")
 
 
-def run_batch(console: Console, tests, *, seed: int, runs: int, workers: int, timeout: float, impl, clock: str,
+def run_batch(console: Console, tests, *, seed: int, runs: int, executor, timeout: float, impl, clock: str,
               schedule: str, output: Path, json_path, junit_path, check_determinism: bool, verbose: bool,
               in_process: bool = False) -> int:
     names = [t.name for t in tests]
     specs = plan_runs(names, seed, runs, check_determinism)
     console.print(f"[bold]{len(names)} test(s) × {runs} seed(s) ({seed}..{seed + runs - 1})"
-                  f"{' × 2 for the determinism check' if check_determinism else ''}, {workers} worker(s), "
+                  f"{' × 2 for the determinism check' if check_determinism else ''}, {executor.describe()}, "
                   f"timeout {timeout:g} s per run, output in {output}[/]", soft_wrap=True)
     started = time.monotonic()
     with LiveView(console, names, runs * (2 if check_determinism else 1)) as view:
@@ -43,11 +43,12 @@ def run_batch(console: Console, tests, *, seed: int, runs: int, workers: int, ti
             view.finished(record)
             if verbose and record.output:
                 console.print(escape(record.output), highlight=False)
-        records = run_many(specs, workers=workers, timeout=timeout, impl=impl, clock=clock, schedule=schedule,
-                           output_dir=output, on_result=finished, on_start=view.started, in_process=in_process)
-    for record in records:   # keep the logs of failing runs only: passing runs' logs would just be noise
-        log = output / f"{record.test}-seed{record.seed}.log"
-        record.log_path = str(log) if not record.passed and log.exists() else ""
+        try:
+            records = executor.run(specs, timeout=timeout, impl=impl, clock=clock, schedule=schedule,
+                                   output_dir=output, on_result=finished, on_start=view.started,
+                                   in_process=in_process)
+        finally:
+            executor.close()
     console.print(summary_table(records, names))
     failing = [r for r in records if not r.passed]
     for record in failing[:MAX_REPLAY_LINES]:

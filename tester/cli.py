@@ -2,7 +2,7 @@
 
     raftlab test SELECTOR... [--impl DIR|MODULE] [--seed N] [--runs R] [--workers W] [--timeout S]
                  [--clock virtual|real] [--schedule fifo|shuffle] [--output DIR] [--json FILE] [--junit FILE]
-                 [--check-determinism] [-v] [--in-process]
+                 [--check-determinism] [--scheduler ADDRESS] [-v] [--in-process]
         SELECTOR: a part (2A … 3B), a lab (lab2, lab3), all, or a Go test name (TestBackup2B).
         One run of each test (no --workers, --runs, --json, --junit, --check-determinism): in this process,
         printing the Go-style lines as they come. Anything more: the parallel runner (tester.batch), one worker
@@ -12,6 +12,7 @@
         Exit status 0 if every run passed, 1 if any failed, 2 on bad usage, 3 if a submission changed raftlab's
         own files (possible only unsandboxed), 130 when interrupted.
     raftlab replay | logs | init | check        see tester.tools_cli and tester.check_cli
+    raftlab grade                               see grading.cli
 
 Every raftlab process runs with PYTHONHASHSEED=0 (the entry point re-executes itself once to set it), so even code
 that iterates over a set of strings replays exactly. It re-executes with raftlab's own folder first on sys.path, not
@@ -32,6 +33,7 @@ from rich.markup import escape
 
 from tester import registry
 from tester.batch import default_output_dir, run_batch
+from grading.cli import grade
 from tester.check_cli import check
 from tester.impl import ImplError, trusted_boot
 from tester.students import check_impl
@@ -83,12 +85,14 @@ def main():
               help="Write JUnit XML to this file.")
 @click.option("--check-determinism", is_flag=True,
               help="Run each seed twice (under different hash seeds) and report runs whose traces differ.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Send the runs to a Dask distributed cluster (tcp://host:8786); see the README's grading section.")
 @click.option("-v", "--verbose", is_flag=True, help="Also print each run's own output.")
 @click.option("--in-process", is_flag=True,
               help="Debugging only, NOT isolated: run student code in the tester's own process, so that pdb, "
                    "breakpoint() and profilers see it. Its verdicts are not to be trusted for grading.")
 def test(selectors, impl, seed, runs, workers, timeout, clock, schedule, output, json_path, junit_path,
-         check_determinism, verbose, in_process):
+         check_determinism, scheduler, verbose, in_process):
     """Run lab tests: parts (2A … 3B), labs (lab2, lab3), all, or test names (TestBackup2B)."""
     console = Console(highlight=False)
     try:
@@ -114,9 +118,17 @@ def test(selectors, impl, seed, runs, workers, timeout, clock, schedule, output,
         if junit_path:
             write_junit(records, Path(junit_path), in_process)
         raise click.UsageError(str(exc)) from None
-    if runs > 1 or workers or json_path or junit_path or check_determinism or output:
+    if scheduler and (check_determinism or in_process):
+        raise click.UsageError("--scheduler runs isolated runs one by one on the cluster: it cannot be combined "
+                               "with --check-determinism or --in-process")
+    if runs > 1 or workers or json_path or junit_path or check_determinism or output or scheduler:
+        from grading.executor import ExecutorError, open_executor
+        try:
+            executor = open_executor(scheduler, workers)
+        except ExecutorError as exc:
+            raise click.UsageError(str(exc)) from None
         announce_isolation(console, in_process)
-        status = run_batch(console, tests, seed=seed, runs=runs, workers=workers or os.cpu_count() or 1,
+        status = run_batch(console, tests, seed=seed, runs=runs, executor=executor,
                            timeout=timeout, impl=impl, clock=clock, schedule=schedule,
                            output=Path(output) if output else default_output_dir(), json_path=json_path,
                            junit_path=junit_path,
@@ -188,7 +200,7 @@ def _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process) 
     console.print(f"PASS: {summary}", style="bold green")
 
 
-for command in (replay, logs, init, check):
+for command in (replay, logs, init, check, grade):
     cli.add_command(command)
 
 if __name__ == "__main__":

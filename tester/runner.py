@@ -5,8 +5,10 @@
              on_start=None, in_process=False) -> [Record]
              stops cleanly on KeyboardInterrupt (records so far, .interrupted)
              stops (records so far, .stopped says why) when raftlab's own files change under it (unsandboxed only)
+    RunSpec(test, seed, copy=0, impl=None, tag="")   impl: this run's own --impl (default: run_many's); tag: a
+            label (a grader's submission name) carried to its Record and put in front of its log's name
     Record: test, seed, status ("passed" | "failed" | "timeout" | "crashed" | "unknown" | "nondeterministic"),
-            message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path, copy
+            message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path (a failing run's log, else ""), copy, tag
 
 Workers are plain subprocesses (`python -m tester.worker`) that speak JSON lines. A run past its timeout gets
 SIGUSR1 (its worker dumps every thread's stack), then is killed; its stacks and the tail of its output become the
@@ -41,6 +43,8 @@ class RunSpec:
     test: str
     seed: int
     copy: int = 0           # 1 = the determinism check's second run of the same seed
+    impl: str | None = None
+    tag: str = ""
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Record:
     trace_hash: str = ""
     log_path: str = ""
     copy: int = 0
+    tag: str = ""
     output: str = field(default="", repr=False)
 
     @property
@@ -122,6 +127,12 @@ def _safe(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
 
 
+def _stem(spec: RunSpec) -> str:
+    """The file name of a run's log and trace, without suffix: unique within one batch."""
+    return (f"{_safe(spec.tag)}-" if spec.tag else "") + f"{_safe(spec.test)}-seed{spec.seed}" + (
+        f"-copy{spec.copy}" if spec.copy else "")
+
+
 def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, clock: str = "virtual",
              schedule: str = "fifo", output_dir: Path, on_result=None, on_start=None,
              in_process: bool = False) -> RunList:
@@ -140,15 +151,18 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
     spawned = 0
 
     def job_for(spec: RunSpec) -> dict:
-        stem = f"{_safe(spec.test)}-seed{spec.seed}" + (f"-copy{spec.copy}" if spec.copy else "")
-        return {"test": spec.test, "seed": spec.seed, "impl": impl, "clock": clock, "schedule": schedule,
+        stem = _stem(spec)
+        return {"test": spec.test, "seed": spec.seed, "impl": spec.impl if spec.impl is not None else impl,
+                "clock": clock, "schedule": schedule,
                 "timeout": timeout, "in_process": in_process, "log_path": str(output_dir / f"{stem}.log"),
                 "output_dir": str(output_dir), "trace_path": str(work_dir / f"{stem}.trace")}
 
     def finish(worker: _Worker, record: Record) -> None:
         selector.unregister(worker.proc.stdout)
         del busy[worker.proc.pid]
-        record.copy = worker.spec.copy
+        record.copy, record.tag = worker.spec.copy, worker.spec.tag
+        log = output_dir / f"{_stem(worker.spec)}.log"
+        record.log_path = str(log) if not record.passed and log.exists() else ""
         worker.spec = None
         if record.status in ("timeout", "crashed"):
             worker.stop()
@@ -253,7 +267,7 @@ def _pair_up(record: Record, pairs: dict, work_dir: Path) -> Record | None:
 
 
 def _first_difference(record: Record, work_dir: Path) -> str:
-    stem = f"{_safe(record.test)}-seed{record.seed}"
+    stem = _stem(RunSpec(record.test, record.seed, tag=record.tag))
     try:
         with open(work_dir / f"{stem}.trace") as a, open(work_dir / f"{stem}-copy1.trace") as b:
             for number, (left, right) in enumerate(zip(a, b), start=1):

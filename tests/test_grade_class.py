@@ -1,0 +1,113 @@
+"""`raftlab grade` on a small class, as staff run it: the reference gets full marks, the template zero, each mutant
+loses exactly the points of the tests that catch it, hostile submissions get zero without disturbing anyone else,
+malformed entries get a row, and the database holds each run once."""
+import csv
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from tests.grading_class import EXPECTED, HOSTILE, RUBRIC, build_class
+
+RAFTLAB = [sys.executable, "-m", "tester.cli"]
+# Small limits so that the hanging and flooding submissions cost seconds, not minutes.
+ENV = dict(os.environ, RAFTLAB_BUSY_LIMIT="2", RAFTLAB_OUTPUT_LIMIT="1000000")
+
+
+def raftlab(*args, cwd, timeout=600):
+    return subprocess.run([*RAFTLAB, *map(str, args)], cwd=cwd, env=ENV, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The whole class, graded once: the folder, the command's result and the report folder."""
+    home = tmp_path_factory.mktemp("course")
+    build_class(home / "class")
+    (home / "rubric.toml").write_text(RUBRIC)
+    # an archive (Gradescope-style: one folder inside), a folder without raft/, a file that is not an archive
+    shutil.make_archive(str(home / "class" / "zipped"), "zip", home / "class", "reference")
+    (home / "class" / "empty").mkdir()
+    (home / "class" / "empty" / "notes.txt").write_text("I ran out of time")
+    (home / "class" / "broken.zip").write_bytes(b"PK\x03\x04 this is not a zip")
+    done = raftlab("grade", "class", "--rubric", "rubric.toml", "--db", "grades.sqlite", "--workers", 2, cwd=home)
+    return home, done
+
+
+def gradebook(home):
+    with open(home / "grades-report" / "gradebook.csv", newline="") as f:
+        return {row["student"] if "student" in row else row[next(iter(row))]: row for row in csv.DictReader(f)}
+
+
+def test_grading_finishes_and_says_where_the_reports_are(graded):
+    home, done = graded
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "grades-report" in done.stdout
+    assert "cannot grade" in done.stdout and "broken" in done.stdout and "empty" in done.stdout
+
+
+def test_each_submission_gets_the_points_it_deserves(graded):
+    home, _ = graded
+    book = gradebook(home)
+    expected = {**EXPECTED, "zipped": 30.0, "empty": 0.0, "broken": 0.0}
+    assert {name: float(row["total"]) for name, row in book.items()} == expected
+    # each mutant loses exactly the points of the tests that catch it
+    assert (float(book["no_majority"]["election"]), float(book["no_majority"]["agreement"])) == (10, 10)
+    assert (float(book["slow_election"]["election"]), float(book["slow_election"]["agreement"])) == (0, 20)
+
+
+def test_malformed_entries_get_a_clear_row(graded):
+    home, _ = graded
+    book = gradebook(home)
+    assert "raft" in book["empty"]["problem"] and "zip" in book["broken"]["problem"]
+    assert book["reference"]["problem"] == ""
+
+
+def test_the_database_holds_each_run_once_with_its_status(graded):
+    home, _ = graded
+    db = sqlite3.connect(home / "grades.sqlite")
+    counts = dict(db.execute("SELECT submission, COUNT(*) FROM runs GROUP BY submission"))
+    gradable = [name for name in EXPECTED] + ["zipped"]
+    assert counts == {name: 8 for name in gradable}    # 4 tests x 2 seeds each, no more, no less
+    statuses = dict(db.execute("SELECT submission, GROUP_CONCAT(DISTINCT status) FROM runs GROUP BY submission"))
+    assert statuses["reference"] == "passed"
+    assert set(statuses["hangs"].split(",")) <= {"failed", "timeout"}
+    messages = {name: msg for name, msg in db.execute("SELECT submission, message FROM runs WHERE seed = 1 AND "
+                                                      "test = 'TestInitialElection2A'")}
+    assert "busy" in messages["hangs"] or "real time" in messages["hangs"], messages["hangs"]
+    assert "exit" in messages["crashes"] and "fork" in messages["forks"]
+    assert "output" in messages["floods"], messages["floods"]
+    tail = db.execute("SELECT log_tail FROM runs WHERE submission = 'no_majority' AND status = 'failed'").fetchone()
+    assert tail and tail[0].strip(), "a failing run keeps the tail of its log"
+
+
+def test_the_tamperer_is_flagged_in_the_integrity_report(graded):
+    home, _ = graded
+    data = json.loads((home / "grades-report" / "grades.json").read_text())
+    findings = {s["name"]: s["integrity"] for s in data["students"]}
+    assert any("tester" in f["what"] and f["path"].endswith("raft.py") for f in findings["tampers"]), findings
+    assert findings["reference"] == []
+
+
+def test_grading_again_runs_nothing_and_a_changed_submission_is_graded_afresh(graded, tmp_path):
+    home, _ = graded
+    again = raftlab("grade", "class", "--rubric", "rubric.toml", "--db", "grades.sqlite", cwd=home)
+    assert again.returncode == 0 and "0 run(s) now" in again.stdout, again.stdout[-2000:]
+    code = home / "class" / "no_majority" / "raft" / "__init__.py"
+    code.write_text(code.read_text().replace("from .mutant import make", "pass  # fixed:"))
+    fixed = raftlab("grade", "class", "--rubric", "rubric.toml", "--db", "grades.sqlite", cwd=home)
+    assert fixed.returncode == 0 and "8 run(s) now" in fixed.stdout, fixed.stdout[-2000:]
+    assert float(gradebook(home)["no_majority"]["total"]) == 30
+
+
+def test_status_reads_the_database_alone(graded):
+    home, _ = graded
+    status = raftlab("grade", "--status", "--db", "grades.sqlite", cwd=home)
+    assert status.returncode == 0
+    assert "complete" in status.stdout and "cannot grade" in status.stdout
+    assert "10/10 gradable submission(s) complete" in status.stdout.replace("\n", " "), status.stdout
