@@ -118,6 +118,12 @@ def test_dask_scheduler_and_workers_started_by_hand_give_the_same_grades(local, 
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
         assert f"Dask cluster {address}" in done.stdout.replace("\n", "")
         assert totals(rubric, tmp_path / "cluster.sqlite") == grades
+        # the same executor serves a student's seed hunt; the failing run's log comes back to this machine
+        hunt = subprocess.run([*RAFTLAB, "test", "TestFailNoAgree2B", "--runs", "2", "--impl",
+                               str(home / "class" / "no_majority"), "--scheduler", address, "--output", "hunt"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert hunt.returncode == 1 and "0/2 runs passed" in hunt.stdout, hunt.stdout[-2000:] + hunt.stderr
+        assert len(list((tmp_path / "hunt").glob("TestFailNoAgree2B-seed*.log"))) == 2
     finally:
         for process in processes:
             process.terminate()
