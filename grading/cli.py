@@ -8,7 +8,8 @@
     raftlab grade --check-rubric R                      check a rubric without running anything
     raftlab grade --gradescope --rubric R [--autograder-root /autograder]   inside a Gradescope container
     raftlab grade report [--db grades.sqlite] [--out DIR] [--rubric R]      the reports again (a new rubric
-                                                        rescores from the runs it shares with the old one)
+                                                        rescores from the runs it shares with the old one); exit 1
+                                                        when some run is not graded yet (grades not final)
     raftlab grade gradescope-bundle RUBRIC -o autograder.zip [--install SPEC]
 
 Exit status: 0 when every planned run of every gradable submission is graded and stored (students' failures are
@@ -44,8 +45,9 @@ def _load_rubric(path: str):
 def _open_store(db_path: Path, must_exist: bool = False):
     from grading.store import Store, StoreError
     if must_exist and not db_path.is_file():
-        raise click.UsageError(f"no grading database at {db_path}: grade first (raftlab grade SUBMISSIONS "
-                               f"--rubric R --db {db_path})")
+        where = "" if db_path.parent.is_dir() else f" (and its folder {db_path.parent} does not exist)"
+        raise click.UsageError(f"no grading database at {db_path}{where}: grade first (raftlab grade SUBMISSIONS "
+                               f"--rubric R --db FILE)")
     if not db_path.parent.is_dir():
         raise click.UsageError(f"cannot create {db_path}: its folder {db_path.parent} does not exist")
     try:
@@ -93,9 +95,17 @@ def run(submissions, rubric_path, db, out, workers, scheduler, status, init_rubr
     if init_rubric:
         return _init_rubric(init_rubric, rubric_path)
     if check_rubric:
-        rubric = _load_rubric(rubric_path or submissions or "")
-        console.print(f"{rubric.path}: {len(rubric.items)} item(s), {len(rubric.planned())} run(s) per submission, "
-                      f"{sum(i.points for i in rubric.items):g} points")
+        if not (rubric_path or submissions):
+            raise click.UsageError("give the rubric to check: raftlab grade --check-rubric rubric.toml")
+        rubric = _load_rubric(rubric_path or submissions)
+        console.print(f"{escape(rubric.path)}: {len(rubric.items)} item(s), {len(rubric.planned())} run(s) per "
+                      f"submission, {sum(i.points for i in rubric.items):g} points, timeout {rubric.timeout:g} s "
+                      f"per run, UNKNOWN counts as {rubric.unknown}", soft_wrap=True)
+        for item in rubric.items:
+            console.print(f"  {escape(item.name)}: {item.points:g} points, rule {item.rule}"
+                          f"{f' >= {item.threshold:g}' if item.rule == 'threshold' else ''}; seeds "
+                          f"{list(item.seeds)}, hidden {list(item.hidden_seeds)}; {len(item.tests)} test(s): "
+                          f"{', '.join(item.tests)}", soft_wrap=True)
         return
     db_path, out_dir = _paths(db, out)
     if status:
@@ -106,9 +116,15 @@ def run(submissions, rubric_path, db, out, workers, scheduler, status, init_rubr
                                         Path(autograder_root), workers))
     if not submissions:
         raise click.UsageError("give the folder of submissions: raftlab grade SUBMISSIONS --rubric R")
-    if not Path(submissions).is_dir():
+    folder = Path(submissions)
+    if not folder.is_dir():
         raise click.UsageError(f"{submissions} is not a folder: give the folder that holds one folder or archive "
                                f"per student")
+    if (folder / "raft").is_dir():
+        raise click.UsageError(f"{submissions} holds raft/ itself: that is one student's work. Give the class "
+                               f"folder that holds one folder or archive per student (e.g. {folder.parent})")
+    if not any(not entry.name.startswith(".") for entry in folder.iterdir()):
+        raise click.UsageError(f"{submissions} is empty: put one folder or archive per student in it")
     rubric = _load_rubric(rubric_path or _missing("--rubric"))
     raise SystemExit(_grade(console, Path(submissions), rubric, db_path, out_dir, workers, scheduler))
 
@@ -137,14 +153,16 @@ def _init_rubric(which: str, path: str | None) -> None:
 def _grade(console: Console, folder: Path, rubric, db_path: Path, out_dir: Path, workers, scheduler) -> int:
     from grading.executor import ExecutorError, open_executor
     from grading.grade import grade_folder
-    from grading.live import GradeView
+    from grading.live import GradeView, totals_table
     from tester.cli import announce_isolation
 
-    store = _open_store(db_path)
+    if not db_path.parent.is_dir():
+        raise click.UsageError(f"cannot create {db_path}: its folder {db_path.parent} does not exist")
     try:   # before any run: grading must not end in reports it cannot write
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise click.UsageError(f"cannot create the report folder {out_dir}: {exc.strerror}") from None
+    store = _open_store(db_path)
     try:
         executor = open_executor(scheduler, workers)
     except ExecutorError as exc:
@@ -152,7 +170,7 @@ def _grade(console: Console, folder: Path, rubric, db_path: Path, out_dir: Path,
     announce_isolation(console, False)
     base = db_path.with_suffix("")
     started = time.monotonic()
-    console.print(f"[bold]grading {escape(str(folder))} by {escape(rubric.path)} ({len(rubric.planned())} runs per "
+    console.print(f"[bold]grading {escape(str(folder))} by {escape(rubric.path)} ({len(rubric.planned())} run(s) per "
                   f"submission) on {escape(executor.describe())}, results in {escape(str(db_path))}[/]",
                   soft_wrap=True)
     try:
@@ -171,23 +189,29 @@ def _grade(console: Console, folder: Path, rubric, db_path: Path, out_dir: Path,
                       f"{escape(str(db_path))}; run the same command again to go on[/]", soft_wrap=True)
         store.close()
         return 130
-    console.print(f"graded {len(outcome.submissions)} submission(s): {outcome.ran} run(s) now, "
-                  f"{outcome.planned - outcome.ran} missing, in {elapsed:.1f} s", soft_wrap=True)
-    written = _write_reports(store, rubric, out_dir)
-    console.print(f"reports: {escape(str(written))}", soft_wrap=True)
+    grades = _write_reports(store, rubric, out_dir)
     store.close()
+    console.print(totals_table(grades))
+    problems = sum(bool(sub.problem) for sub in outcome.submissions)
+    console.print(f"{len(outcome.submissions)} submission(s): {len(outcome.submissions) - problems} graded, "
+                  f"{problems} cannot be graded; {outcome.ran} run(s) now, {outcome.planned - outcome.ran} missing, "
+                  f"in {elapsed:.1f} s", soft_wrap=True)
+    console.print(f"reports: {escape(str(out_dir))} (gradebook.csv, index.html, feedback/, grades.json)",
+                  soft_wrap=True)
     return 0 if outcome.ran == outcome.planned else 1
 
 
-def _write_reports(store, rubric, out_dir: Path) -> Path:
+def _write_reports(store, rubric, out_dir: Path):
+    """Write every report; returns the ClassGrades they show."""
     from grading.reports import ReportError, write_reports
     from grading.scoring import grade_class
+    grades = grade_class(rubric, store)
     try:
-        write_reports(grade_class(rubric, store), out_dir, runs=store.runs())
+        write_reports(grades, out_dir, runs=store.runs())
     except ReportError as exc:
         raise click.UsageError(f"{exc} (the grades are safe in {store.path}: write the reports elsewhere with "
                                f"raftlab grade report --db {store.path} --out DIR)") from None
-    return out_dir
+    return grades
 
 
 @grade.command("report")
@@ -210,9 +234,16 @@ def report(db, out, rubric_path):
             rubric = parse_rubric(text, f"{db_path}:rubric")
         except RubricError as exc:
             raise click.UsageError(f"the rubric stored in the database no longer checks: {exc}") from None
-    written = _write_reports(store, rubric, out_dir)
+    grades = _write_reports(store, rubric, out_dir)
     store.close()
-    click.echo(f"reports: {written}")
+    click.echo(f"reports: {out_dir}")
+    missing = sum(student.missing for student in grades.students)
+    if missing:
+        # Reports of an unfinished grading are useful, but must not pass for final grades.
+        click.echo(f"warning: {missing} run(s) of {sum(s.missing > 0 for s in grades.students)} submission(s) are "
+                   f"not graded yet and count as not passed (column missing_runs): these grades are NOT final. "
+                   f"Run raftlab grade SUBMISSIONS --rubric R --db {db_path} to finish.", err=True)
+        raise SystemExit(1)
 
 
 def _status(console: Console, db_path: Path) -> None:
@@ -248,17 +279,26 @@ def _status(console: Console, db_path: Path) -> None:
 @grade.command("gradescope-bundle")
 @click.argument("rubric_path", type=click.Path())
 @click.option("-o", "--output", "out", default="autograder.zip", show_default=True, type=click.Path())
-@click.option("--install", default=None, help="What setup.sh pip-installs: a requirement or a wheel/sdist path "
-                                              "(default: raftlab[grade] at this version).")
+@click.option("--install", default=None, help="What setup.sh pip-installs: a requirement, or a wheel/sdist file "
+                                              "copied into the bundle (default: raftlab[grade]==THIS_VERSION).")
 def gradescope_bundle(rubric_path, out, install):
     """Build Gradescope's autograder zip (setup.sh, run_autograder, the rubric) for RUBRIC."""
     from grading.gradescope import write_bundle
-    from grading.rubric import RubricError
+    if not Path(out).resolve().parent.is_dir():
+        raise click.UsageError(f"cannot write {out}: its folder {Path(out).parent} does not exist")
     try:
-        kwargs = {"install": install} if install else {}
-        path = write_bundle(Path(rubric_path), Path(out), **kwargs)
-    except RubricError as exc:
+        path = write_bundle(Path(rubric_path), Path(out), install=install or _pinned())
+    except ValueError as exc:   # RubricError (naming the line) or an --install file that is not there
         raise click.UsageError(str(exc)) from None
     except OSError as exc:
-        raise click.UsageError(f"cannot write {out}: {exc}") from None
+        raise click.UsageError(f"cannot write {out}: {exc.strerror or exc}") from None
     click.echo(f"wrote {path}: upload it as the autograder of a Gradescope programming assignment")
+
+
+def _pinned() -> str:
+    """raftlab[grade] at the version that builds the bundle: the autograder grades as this install does."""
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return f"raftlab[grade]=={version('raftlab')}"
+    except PackageNotFoundError:
+        return "raftlab[grade]"

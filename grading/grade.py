@@ -6,7 +6,8 @@
         submission; a changed submission is graded afresh; submissions gone from the folder leave the gradebook.
         view: an object with .planned(subs, specs), .started(spec), .finished(record, row) (grading.live.GradeView)
     GradingRun(submissions, planned, ran, interrupted, stopped)   what happened, for the exit status
-    grade_runs(sub, rubric) -> [RunSpec]    every run the rubric asks of one submission (tag = its name)
+    grade_runs(sub, planned) -> [RunSpec]   those runs of one submission (impl = its folder, tag = its name)
+    as_the_student_sees_it(text, root) -> str   a message or log with the submission's folder written as "."
 
 Every run's student code runs isolated (the default of tester.runner); nothing here runs it in-process. A run that
 hangs, crashes, floods or forks fails that run with its status, and grading goes on with the next.
@@ -37,7 +38,14 @@ class GradingRun:
 
 def grade_runs(sub: Submission, planned) -> list[RunSpec]:
     """RunSpecs for one submission's (test, seed, hidden) triples: its own impl folder, its name as the tag."""
-    return [RunSpec(test, seed, impl=str(sub.root), tag=sub.name) for test, seed, _ in planned]
+    return [RunSpec(test, seed, impl=str(Path(sub.root).resolve()), tag=sub.name) for test, seed, _ in planned]
+
+
+def as_the_student_sees_it(text: str, root) -> str:
+    """`text` with the submission's folder on this machine written as "." (the student runs the replay command
+    from the folder that holds raft/): the grader's paths are no business of the student's."""
+    folder = str(Path(root).resolve())
+    return text.replace(folder + "/", "./").replace(folder, ".")
 
 
 def needs_kvraft(rubric) -> bool:
@@ -79,9 +87,10 @@ def grade_folder(folder, rubric, store, executor, *, scratch: Path, output_dir: 
     def finished(record) -> None:
         nonlocal stored
         sub = by_name[record.tag]
+        tail = log_tail(record.log_path) if not record.passed else ""
         row = RunRow(sub.name, sub.content_hash, record.test, record.seed, hidden[(sub.name, record.test,
-                     record.seed)], record.status, record.message[:MESSAGE_LIMIT], record.virtual_s, record.real_s,
-                     record.rpcs, log_tail(record.log_path) if not record.passed else "")
+                     record.seed)], record.status, as_the_student_sees_it(record.message[:MESSAGE_LIMIT], sub.root),
+                     record.virtual_s, record.real_s, record.rpcs, as_the_student_sees_it(tail, sub.root))
         store.add_run(row)
         stored += 1
         if view:

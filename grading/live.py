@@ -5,6 +5,9 @@
         view.started(spec)                  a run began
         view.finished(record, row)          a run ended and is stored: progress moves; a failure prints a line
         view.note(text)                     a warning line
+    headline(message) -> str                the line that says what went wrong: the first, and when it ends with
+                                            ":" (a traceback follows), the last too
+    totals_table(grades) -> rich Table      a row per student: score of max, failing runs, problem
 
 A submission counts as done when its last planned run is stored. On a terminal that is not interactive (a log file,
 CI) the progress bars are not drawn; the failure lines and the final summary are.
@@ -16,6 +19,7 @@ from collections import Counter
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from tester.live_view import STATUS_STYLE
@@ -63,8 +67,32 @@ class GradeView:
             self.progress.advance(self.subs_task)
         if not record.passed:
             self.failures += 1
-            first = record.message.splitlines()[0] if record.message else ""
+            first = headline(record.message)
             style = STATUS_STYLE.get(record.status, "red")
             self.console.print(f"[{style}]{record.status}[/] {escape(record.tag)} {record.test} seed={record.seed}"
-                               f"{' (hidden)' if row.hidden else ''}: {escape(first[:200])}", soft_wrap=True,
+                               f"{' (hidden)' if row.hidden else ''}: {escape(first[:300])}", soft_wrap=True,
                                highlight=False)
+
+
+def headline(message: str) -> str:
+    """The first line of a run's message; with its last line when the first ends in ":" (an import failure's
+    "importing raft failed:" is followed by a traceback whose last line is the SyntaxError)."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return f"{lines[0]} {lines[-1]}" if lines[0].endswith(":") and len(lines) > 1 else lines[0]
+
+
+def totals_table(grades) -> Table:
+    """The class at a glance, for the end of a grading: a row per student."""
+    table = Table(title=f"{grades.rubric.title}: {len(grades.students)} submission(s)", title_justify="left")
+    for header, justify in (("student", "left"), ("points", "right"), ("failing runs", "right"),
+                            ("note", "left")):
+        table.add_column(header, justify=justify, overflow="fold")
+    for student in grades.students:
+        failing = len({(run.test, run.seed) for item in student.items for run in item.failures})
+        note = ("cannot grade: " + student.submission.problem if student.submission.problem else
+                f"{student.missing} run(s) not graded yet" if student.missing else "")
+        table.add_row(escape(student.submission.name), f"{student.total:g} / {student.max_total:g}", str(failing),
+                      escape(note))
+    return table

@@ -3,7 +3,7 @@
     Submission(name, source, root, content_hash, problem="")   one student's work, found in the class folder
     RunRow(submission, content_hash, test, seed, hidden, status, message, virtual_s, real_s, rpcs, log_tail)
                                                 one run of one test on one seed, as the database keeps it
-    ItemScore(item, points, max_points, runs, passed, failures)   one rubric item of one student
+    ItemScore(item, points, max_points, runs, passed, failures, missing)   one rubric item of one student
     StudentGrade(submission, items, integrity)  .total, .max_total; integrity: the static scan's findings
     Finding(path, line, what)                   one line of a submission that has no business in a lab
     ClassGrades(rubric, students, similar)      what every report is drawn from; similar: near-identical pairs
@@ -56,13 +56,15 @@ class RunRow:
 @dataclass
 class ItemScore:
     """One rubric item of one student: points earned of max_points, over `runs` runs of which `passed` passed
-    (UNKNOWN counted as the rubric says); failures: the failing RunRows, visible and hidden."""
+    (UNKNOWN counted as the rubric says); failures: the failing RunRows, visible and hidden; missing: runs the
+    database does not hold yet (grading unfinished), counted as not passed."""
     item: str
     points: float
     max_points: float
     runs: int
     passed: int
     failures: list[RunRow] = field(default_factory=list)
+    missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ class StudentGrade:
     @property
     def total(self) -> float:
         return sum(item.points for item in self.items)
+
+    @property
+    def missing(self) -> int:
+        """Runs the rubric asks for that the database does not hold yet: the grade is not final while > 0."""
+        return 0 if self.submission.problem else sum(item.missing for item in self.items)
 
     @property
     def max_total(self) -> float:

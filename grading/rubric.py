@@ -7,7 +7,8 @@
         .digest                                 sha256 hex of the rubric's text (a results database keeps it)
     Item(name, tests, points, rule, threshold, seeds, hidden_seeds, line)
     example_rubric(which) -> str        a commented example: which is "lab2", "lab3" or "both"
-    RubricError                         ValueError whose message starts with "FILE:LINE: "
+    RubricError                         ValueError whose message starts with "FILE:LINE: " ("FILE: " when no
+                                        line applies: a file that cannot be read)
 
 The format (every key but `[[item]]`'s name, tests and points is optional):
 
@@ -31,6 +32,7 @@ An item's runs are every (test, seed) of its tests and seeds; a test in two item
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 try:
     import tomllib
@@ -99,7 +101,8 @@ def load_rubric(path) -> Rubric:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise RubricError(f"{path}:0: cannot read the rubric: {exc}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise RubricError(f"{path}: cannot read the rubric: {reason}") from None
     return parse_rubric(text, str(path))
 
 
@@ -170,6 +173,13 @@ def parse_rubric(text: str, path: str = "rubric.toml") -> Rubric:
                        key="threshold", after=at)
         item_seeds = _seeds(raw["seeds"], "seeds", lines, after=at) if "seeds" in raw else seeds
         item_hidden = _seeds(raw["hidden_seeds"], "hidden_seeds", lines, after=at) if "hidden_seeds" in raw else hidden
+        both = sorted(set(item_seeds) & set(item_hidden))
+        if both:
+            # A seed is either shown to students or not: in both lists it would run once and count twice.
+            lines.fail(f"item {name!r}: seed(s) {', '.join(map(str, both))} are in both seeds and hidden_seeds; a "
+                       f"seed is either visible or hidden",
+                       key="seeds" if "seeds" in raw and "hidden_seeds" not in raw else "hidden_seeds",
+                       after=at if ("hidden_seeds" in raw or "seeds" in raw) else 0)
         if not item_seeds and not item_hidden:
             lines.fail(f"item {name!r} has no seeds to run", key="seeds", after=at)
         items.append(Item(name, tests, float(points), rule, float(threshold), item_seeds, item_hidden, at))
@@ -206,7 +216,7 @@ class _Lines:
 
 
 def _number(value, key: str, lines: _Lines, low: float, high: float | None = None, after: int = 0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         lines.fail(f"{key} must be a number, not {value!r}", key=key, after=after)
     if value < low or (high is not None and value > high):
         bound = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"

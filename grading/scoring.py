@@ -21,10 +21,11 @@ def score_item(item, runs: list[RunRow], unknown: str = "fail") -> ItemScore:
     """Score one rubric item (grading.rubric.Item) from a student's runs."""
     by_key = {(row.test, row.seed): row for row in runs}
     wanted = item.runs()
-    passed, failures = 0, []
+    passed, failures, missing = 0, [], 0
     for test, seed, _ in wanted:
         row = by_key.get((test, seed))
         if row is None:
+            missing += 1
             continue
         if row.passed or (row.status == "unknown" and unknown == "pass"):
             passed += 1
@@ -37,7 +38,7 @@ def score_item(item, runs: list[RunRow], unknown: str = "fail") -> ItemScore:
         points = round(item.points * rate, 2)
     else:
         points = item.points if rate >= item.threshold else 0.0
-    return ItemScore(item.name, points, item.points, len(wanted), passed, failures)
+    return ItemScore(item.name, points, item.points, len(wanted), passed, failures, missing)
 
 
 def grade_student(sub: Submission, rubric, runs: list[RunRow], findings=()) -> StudentGrade:

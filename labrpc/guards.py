@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import _thread
 import asyncio
+import linecache
 import os
 import sys
 import threading
@@ -78,6 +79,16 @@ def install_guards(host) -> None:
         setattr(time, name, wall_clock(name, getattr(time, name)))
 
 
+def _student_line(frame) -> str:
+    """The innermost line of student code on the stack, first: the stack's own first lines are often asyncio's."""
+    while frame is not None and frame.f_code.co_filename.startswith(_FRAMEWORK_DIRS):
+        frame = frame.f_back
+    if frame is None:
+        return ""
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"  student code at {frame.f_code.co_filename}, line {frame.f_lineno}, in {frame.f_code.co_name}: {line}\n"
+
+
 def watchdog(host, limit: float, deadline: float | None, real_limit: float | None, main_thread: int) -> None:
     """A turn of the loop that lasts `limit` real seconds is a busy loop, and the run may not outlive `deadline` (the
     tester's clock: CLOCK_MONOTONIC is one for all processes): say which peer and task hold the loop, and where,
@@ -92,6 +103,7 @@ def watchdog(host, limit: float, deadline: float | None, real_limit: float | Non
         peer = getattr(task, "peer", None) or host.calling
         frame = sys._current_frames().get(main_thread)
         stack = "".join(traceback.format_stack(frame)[-8:]) if frame is not None else "(no stack)"
+        stack = _student_line(frame) + stack
         if timed_out:
             kind, text = "timeout", (f"real time limit of {real_limit:g} s reached at virtual time "
                                      f"{host.sim.now():.3f} s; the student side was running "

@@ -10,7 +10,8 @@
     Record: test, seed, status ("passed" | "failed" | "timeout" | "crashed" | "unknown" | "nondeterministic"),
             message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path (a failing run's log, else ""), copy, tag
 
-Workers are plain subprocesses (`python -m tester.worker`) that speak JSON lines. A run past its timeout gets
+Workers are plain subprocesses (`python -m tester.worker`) that speak JSON lines. The output folder keeps the logs
+of failing runs only (and is removed when empty); the workers' scratch (`.workers/`) goes at the end. A run past its timeout gets
 SIGUSR1 (its worker dumps every thread's stack), then is killed; its stacks and the tail of its output become the
 message. Workers run with PYTHONHASHSEED fixed, so code that iterates over sets of strings still replays exactly;
 with check_determinism each seed runs a second time under another hash seed, and the two traces are compared
@@ -22,6 +23,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -138,6 +140,7 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
              in_process: bool = False) -> RunList:
     from tester.run_one import TesterTampered
     from tester.students.integrity import tester_files_changed
+    made_output_dir = not output_dir.exists()
     output_dir.mkdir(parents=True, exist_ok=True)
     work_dir = output_dir / ".workers"
     work_dir.mkdir(exist_ok=True)
@@ -155,7 +158,9 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
         return {"test": spec.test, "seed": spec.seed, "impl": spec.impl if spec.impl is not None else impl,
                 "clock": clock, "schedule": schedule,
                 "timeout": timeout, "in_process": in_process, "log_path": str(output_dir / f"{stem}.log"),
-                "output_dir": str(output_dir), "trace_path": str(work_dir / f"{stem}.trace")}
+                "output_dir": str(output_dir),
+                # Traces serve only the determinism check's comparison: a batch without it writes none.
+                "trace_path": str(work_dir / f"{stem}.trace") if paired else None}
 
     def finish(worker: _Worker, record: Record) -> None:
         selector.unregister(worker.proc.stdout)
@@ -218,6 +223,10 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
             worker.stop()
         for worker in idle:
             worker.stop(gracefully=True)
+        # Workers' stderr and traces were read where they mattered (into messages); the logs of failing runs stay.
+        shutil.rmtree(work_dir, ignore_errors=True)
+        if made_output_dir and not any(output_dir.iterdir()):
+            output_dir.rmdir()   # nothing failed: no empty folder left behind
     return records
 
 

@@ -49,6 +49,20 @@ def test_grading_finishes_and_says_where_the_reports_are(graded):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "grades-report" in done.stdout
     assert "cannot grade" in done.stdout and "broken" in done.stdout and "empty" in done.stdout
+    assert "12 submission(s): 10 graded, 2 cannot be graded" in done.stdout.replace("\n", " ")
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_students_see_their_own_folder_as_dot_never_the_graders_paths(graded):
+    home, _ = graded
+    db = sqlite3.connect(home / "grades.sqlite")
+    leaks = db.execute("SELECT COUNT(*) FROM runs WHERE instr(message, ?) OR instr(log_tail, ?)",
+                       (str(home), str(home))).fetchone()[0]
+    assert leaks == 0
+    hang = db.execute("SELECT message FROM runs WHERE submission = 'hangs' AND seed = 1 AND "
+                      "test = 'TestInitialElection2A'").fetchone()[0]
+    # the busy loop's own line comes first, not asyncio's frames
+    assert "student code at ./raft/raft.py, line" in hang and "while True:" in hang.split("\n")[2], hang
 
 
 def test_each_submission_gets_the_points_it_deserves(graded):
@@ -105,9 +119,58 @@ def test_grading_again_runs_nothing_and_a_changed_submission_is_graded_afresh(gr
     assert float(gradebook(home)["no_majority"]["total"]) == 30
 
 
+def test_reports_of_an_unfinished_grading_say_they_are_not_final(graded, tmp_path):
+    home, _ = graded
+    (home / "more.toml").write_text(RUBRIC.replace("seeds = [1]", "seeds = [1, 3]"))   # seed 3 never ran
+    report = raftlab("grade", "report", "--db", "grades.sqlite", "--rubric", "more.toml", "--out", tmp_path / "r",
+                     cwd=home)
+    assert report.returncode == 1 and "NOT final" in report.stderr, report.stderr
+    with open(tmp_path / "r" / "gradebook.csv", newline="") as f:
+        book = {row["student"]: row for row in csv.DictReader(f)}
+    assert book["reference"]["missing_runs"] == "4" and book["empty"]["missing_runs"] == "0"
+    assert "Not final" in (tmp_path / "r" / "feedback" / "reference.md").read_text()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["grade", "nowhere", "--rubric", "rubric.toml"], "nowhere is not a folder"),
+    (["grade", "class/reference", "--rubric", "rubric.toml"], "holds raft/ itself"),
+    (["grade", "void", "--rubric", "rubric.toml"], "void is empty"),
+    (["grade", "class", "--rubric", "missing.toml"], "missing.toml: cannot read the rubric"),
+    (["grade", "--check-rubric"], "give the rubric to check"),
+    (["grade", "class", "--rubric", "rubric.toml", "--db", "no/such/g.sqlite"], "does not exist"),
+    (["grade", "report", "--db", "none.sqlite"], "no grading database at none.sqlite"),
+    (["grade", "gradescope-bundle", "rubric.toml", "-o", "no/such/a.zip"], "its folder no/such does not exist"),
+    (["grade", "gradescope-bundle", "rubric.toml", "--install", "gone.whl"], "gone.whl"),
+])
+def test_a_wrong_path_is_a_usage_error_that_names_it(graded, args, words):
+    home, _ = graded
+    (home / "void").mkdir(exist_ok=True)
+    done = raftlab(*args, cwd=home)
+    assert done.returncode == 2 and words in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (home / "no").exists() and not (home / "a.zip").exists()
+
+
+def test_an_unwritable_report_folder_is_refused_before_any_database_is_made(graded):
+    home, _ = graded
+    (home / "taken").write_text("a file, not a folder")
+    done = raftlab("grade", "class", "--rubric", "rubric.toml", "--db", "fresh.sqlite", "--out", "taken", cwd=home)
+    assert done.returncode == 2 and "cannot create the report folder taken" in done.stderr
+    assert not (home / "fresh.sqlite").exists()
+
+
 def test_status_reads_the_database_alone(graded):
     home, _ = graded
     status = raftlab("grade", "--status", "--db", "grades.sqlite", cwd=home)
     assert status.returncode == 0
     assert "complete" in status.stdout and "cannot grade" in status.stdout
     assert "10/10 gradable submission(s) complete" in status.stdout.replace("\n", " "), status.stdout
+
+
+def test_the_live_line_of_an_import_failure_shows_the_error_not_just_the_colon():
+    from grading.live import headline
+    message = ("importing raft failed:\n  File \"./raft/raft.py\", line 3\n    def f(:\n"
+               "SyntaxError: invalid syntax\n")
+    assert headline(message) == "importing raft failed: SyntaxError: invalid syntax"
+    assert headline("expected one leader, got none\nmore detail") == "expected one leader, got none"
+    assert headline("") == ""

@@ -92,11 +92,11 @@ def test_the_gradebook_has_a_row_per_student_and_no_formula(reports):
     with open(written["gradebook"], newline="", encoding="utf-8") as f:
         rows = list(csv.reader(f))
     assert rows[0] == ["student", "2A: election", "2B: agreement", "total", "max_total", "problem",
-                       "integrity_findings"]
-    assert rows[1:] == [["'=HYPERLINK(\"x\")</script><b>\ufffd[31mbob", "0", "20", "20", "40", "", "0"],
-                        ["'@carol", "0", "0", "0", "40", "no raft/ folder in carol.zip", "0"],
-                        ["alice", "10", "30", "40", "40", "", "0"],
-                        ["dave", "10", "30", "40", "40", "", "1"]]
+                       "integrity_findings", "missing_runs"]
+    assert rows[1:] == [["'=HYPERLINK(\"x\")</script><b>\ufffd[31mbob", "0", "20", "20", "40", "", "0", "0"],
+                        ["'@carol", "0", "0", "0", "40", "no raft/ folder in carol.zip", "0", "0"],
+                        ["alice", "10", "30", "40", "40", "", "0", "0"],
+                        ["dave", "10", "30", "40", "40", "", "1", "0"]]
     assert not re.search(r'(^|,)"?[=+@-]', written["gradebook"].read_text(), re.M)  # no cell starts a formula
 
 

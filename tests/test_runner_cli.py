@@ -56,6 +56,7 @@ def test_many_runs_pass_with_exit_status_zero_and_json_junit_hold_the_counts(tmp
                for r in records)
     suite = ET.parse(tmp_path / "j.xml").getroot()
     assert suite.get("tests") == "6" and suite.get("failures") == "0" and len(suite.findall("testcase")) == 6
+    assert not (tmp_path / "out").exists()   # nothing failed: no traces, no scratch, no empty folder left
 
 
 def test_failures_give_exit_status_one_logs_and_replay_commands(tmp_path):
@@ -68,6 +69,7 @@ def test_failures_give_exit_status_one_logs_and_replay_commands(tmp_path):
         assert f"raftlab replay TestInitialElection2A --seed {seed} --impl {mutant}" in result.output
         log = tmp_path / f"TestInitialElection2A-seed{seed}.log"
         assert log.exists() and "expected one leader, got none" in log.read_text()
+    assert not (tmp_path / ".workers").exists()   # the logs of failing runs stay; the workers' scratch goes
     records = json.loads((tmp_path / "runs.json").read_text())
     assert [r["status"] for r in records] == ["failed", "failed"]
     suite = ET.parse(tmp_path / "j.xml").getroot()

@@ -66,6 +66,8 @@ def feedback_markdown(student, rubric) -> str:
            f"{_md(rubric.title)}: **{points(student.total)} / {points(student.max_total)}** points", ""]
     if sub.problem:
         out += [f"> **Your submission could not be graded:** {_md(sub.problem)}", ""]
+    elif student.missing:
+        out += [f"> **Not final:** {student.missing} run(s) are not graded yet and count as not passed.", ""]
     out += ["| item | points | runs passed | hidden seeds |", "|---|---:|---:|---|"]
     for s in student.items:
         out.append(f"| {_md(s.item)} | {points(s.points)} / {points(s.max_points)} | {s.passed} / {s.runs} "
@@ -125,6 +127,9 @@ def feedback_html(student, rubric) -> str:
     if sub.problem:
         out.append(f'<p class="problem" id="problem"><b>Your submission could not be graded:</b> '
                    f"{_h(sub.problem)}</p>")
+    elif student.missing:
+        out.append(f'<p class="problem" id="not-final"><b>Not final:</b> {student.missing} run(s) are not graded '
+                   f"yet and count as not passed.</p>")
     out.append("<table><tr><th>item</th><th>points</th><th>runs passed</th><th>hidden seeds</th></tr>")
     for s in student.items:
         kind = "full" if s.points >= s.max_points else "lost"

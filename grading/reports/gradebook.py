@@ -1,7 +1,8 @@
 """The gradebook CSV: one row per student, a column per rubric item, for spreadsheets and course sites.
 
     write_gradebook(grades, path) -> Path   columns: student, one per rubric item (header = the item's name),
-                                            total, max_total, problem, integrity_findings (a count); rows sorted by
+                                            total, max_total, problem, integrity_findings (a count), missing_runs
+                                            (not graded yet: the total is not final while > 0); rows sorted by
                                             name (case-insensitive); points as text with at most 2 decimals
     csv_safe(value) -> str                  a text cell a spreadsheet will not run as a formula, without control
                                             characters
@@ -40,12 +41,13 @@ def students_by_name(grades) -> list:
 def gradebook_rows(grades) -> list[list[str]]:
     """The CSV's rows, header first, every cell a string (what write_gradebook writes)."""
     names = [item.name for item in grades.rubric.items]
-    rows = [[csv_safe(h) for h in ["student", *names, "total", "max_total", "problem", "integrity_findings"]]]
+    rows = [[csv_safe(h) for h in ["student", *names, "total", "max_total", "problem", "integrity_findings",
+                                               "missing_runs"]]]
     for student in students_by_name(grades):
         scores = {score.item: score for score in student.items}
         cells = [points(scores[name].points) if name in scores else "" for name in names]
         rows.append([csv_safe(student.submission.name), *cells, points(student.total), points(student.max_total),
-                     csv_safe(student.submission.problem), str(len(student.integrity))])
+                     csv_safe(student.submission.problem), str(len(student.integrity)), str(student.missing)])
     return rows
 
 
