@@ -154,6 +154,7 @@ def _grade(console: Console, folder: Path, rubric, db_path: Path, out_dir: Path,
     from grading.executor import ExecutorError, open_executor
     from grading.grade import grade_folder
     from grading.live import GradeView, totals_table
+    from grading.store import StoreError
     from tester.cli import announce_isolation
 
     if not db_path.parent.is_dir():
@@ -163,6 +164,10 @@ def _grade(console: Console, folder: Path, rubric, db_path: Path, out_dir: Path,
     except OSError as exc:
         raise click.UsageError(f"cannot create the report folder {out_dir}: {exc.strerror}") from None
     store = _open_store(db_path)
+    try:
+        store.lock()
+    except StoreError as exc:
+        raise click.UsageError(str(exc)) from None
     try:
         executor = open_executor(scheduler, workers)
     except ExecutorError as exc:
@@ -177,6 +182,12 @@ def _grade(console: Console, folder: Path, rubric, db_path: Path, out_dir: Path,
         with GradeView(console) as view:
             outcome = grade_folder(folder, rubric, store, executor, scratch=base.parent / f"{base.name}-scratch",
                                    output_dir=base.parent / f"{base.name}-logs", view=view)
+    except KeyboardInterrupt:   # before the runs began (finding and scanning submissions): nothing was lost
+        console.print("[yellow]interrupted before any run finished; run the same command again[/]")
+        return 130
+    except StoreError as exc:
+        console.print(f"[bold red]{escape(str(exc))}[/]: what finished before is kept", soft_wrap=True)
+        return 1
     finally:
         executor.close()
     elapsed = time.monotonic() - started

@@ -15,6 +15,7 @@ hangs, crashes, floods or forks fails that run with its status, and grading goes
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,8 +64,11 @@ def grade_folder(folder, rubric, store, executor, *, scratch: Path, output_dir: 
     store.forget_except([sub.name for sub in subs])
     for sub in subs:
         store.note_submission(sub, scan(sub.root) if sub.root else [])
+    gradable = {sub.name: sub.root for sub in subs if sub.root}
+    key = hashlib.sha256(repr(sorted((sub.name, sub.content_hash) for sub in subs if sub.root)).encode()).hexdigest()
     try:
-        store.set_similar(similar_pairs({sub.name: sub.root for sub in subs if sub.root}))
+        if store.similar_key() != key:   # comparing every pair is the slow part of a resume: only when changed
+            store.set_similar(similar_pairs(gradable), key)
     except ImportError as exc:   # copydetect comes with the grade extra; the grades do not need it
         if view:
             view.note(f"near-identical submissions not compared ({exc.name} is missing): pip install "
@@ -76,7 +80,7 @@ def grade_folder(folder, rubric, store, executor, *, scratch: Path, output_dir: 
     for sub in subs:
         if sub.problem:
             continue
-        missing = store.missing(sub, rubric.planned())
+        missing = store.missing(sub, rubric.planned(), rubric.timeout)
         specs += grade_runs(sub, missing)
         hidden.update({(sub.name, test, seed): secret for test, seed, secret in missing})
     if view:
@@ -91,7 +95,7 @@ def grade_folder(folder, rubric, store, executor, *, scratch: Path, output_dir: 
         row = RunRow(sub.name, sub.content_hash, record.test, record.seed, hidden[(sub.name, record.test,
                      record.seed)], record.status, as_the_student_sees_it(record.message[:MESSAGE_LIMIT], sub.root),
                      record.virtual_s, record.real_s, record.rpcs, as_the_student_sees_it(tail, sub.root))
-        store.add_run(row)
+        store.add_run(row, rubric.timeout)
         stored += 1
         if view:
             view.finished(record, row)

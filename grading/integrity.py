@@ -21,6 +21,7 @@ import ast
 import contextlib
 import os
 import re
+import stat
 import tempfile
 import warnings
 from pathlib import Path
@@ -58,6 +59,9 @@ DICT_WRITERS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "__
 _PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError, UnicodeError)
 
 
+COMPILED = (".pyc", ".pyo", ".so", ".pyd")
+
+
 def scan(root: Path) -> list[Finding]:
     """Findings for every .py file under root (not in __pycache__, hidden folders or through links), with paths
     relative to root and 1-based lines, sorted by (path, line, what). A file that cannot be read or parsed gives
@@ -65,7 +69,13 @@ def scan(root: Path) -> list[Finding]:
     root = Path(root)
     own = _own_modules(root)
     findings: set[Finding] = set()
-    files = _python_files(root)
+    try:
+        files = _python_files(root)
+        compiled = _python_files(root, COMPILED)
+    except Exception as exc:   # a tree too deep (grading.submissions refuses it too), a folder that vanished
+        return [Finding(".", 0, f"not scanned: {exc}")]
+    findings.update(Finding(rel, 0, "a compiled file: not scanned, and never run (raftlab imports only .py "
+                                    "source)") for rel, _ in compiled)
     if len(files) > MAX_FILES:
         findings.add(Finding(".", 0, f"more than {MAX_FILES} .py files: scanned the first {MAX_FILES}"))
     for rel, path in files[:MAX_FILES]:
@@ -145,16 +155,18 @@ def similar_pairs(roots: dict[str, Path], threshold: float = 0.8,
     return sorted(pairs, key=lambda pair: (-pair[2], pair[0], pair[1]))
 
 
-def _python_files(root: Path) -> list[tuple[str, Path]]:
-    """(posix path relative to root, path) of the .py files under root, sorted; links are not followed (the
-    submission check reports links out) and hidden folders, __pycache__ and __MACOSX are left out."""
+def _python_files(root: Path, suffixes=(".py",)) -> list[tuple[str, Path]]:
+    """(posix path relative to root, path) of the regular files under root with one of `suffixes`, sorted; links
+    are not followed (the submission check reports links out), a fifo or device is never opened (it would block),
+    and hidden folders, __pycache__ and __MACOSX are left out."""
+    from grading.submissions import walk
     found = []
-    for top, dirs, files in os.walk(root):
+    for top, dirs, files in walk(root):
         dirs[:] = sorted(name for name in dirs if not name.startswith(".") and name not in ("__pycache__",
                                                                                            "__MACOSX"))
         for name in files:
             path = Path(top, name)
-            if name.endswith(".py") and not name.startswith(".") and not path.is_symlink():
+            if name.endswith(suffixes) and not name.startswith(".") and stat.S_ISREG(path.lstat().st_mode):
                 found.append((path.relative_to(root).as_posix(), path))
     return sorted(found)
 

@@ -42,6 +42,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 RULES = ("all", "proportional", "threshold")
+RESERVED_NAMES = ("student", "total", "max_total", "problem", "integrity_findings", "missing_runs")
+MAX_SEED = 2 ** 63 - 1     # what SQLite stores as an integer
 UNKNOWN_AS = ("fail", "pass")
 DEFAULT_SEEDS = (1, 2, 3)
 DEFAULT_TIMEOUT_S = 300.0
@@ -142,6 +144,9 @@ def parse_rubric(text: str, path: str = "rubric.toml") -> Rubric:
         name = raw.get("name")
         if not isinstance(name, str) or not name.strip():
             lines.fail("an item needs a name (a string: the gradebook's column)", line=at)
+        if name.strip().lower() in RESERVED_NAMES:
+            lines.fail(f"an item may not be named {name!r}: the gradebook has a column of that name already",
+                       key="name", after=at)
         if name in names:
             lines.fail(f"two items are named {name!r}: names are the gradebook's columns", key="name", after=at)
         names.add(name)
@@ -227,8 +232,8 @@ def _number(value, key: str, lines: _Lines, low: float, high: float | None = Non
 def _seeds(value, key: str, lines: _Lines, after: int = 0) -> tuple[int, ...]:
     if not isinstance(value, list) or not all(isinstance(s, int) and not isinstance(s, bool) for s in value):
         lines.fail(f"{key} must be a list of integers, e.g. [1, 2, 3], not {value!r}", key=key, after=after)
-    if any(s < 0 for s in value):
-        lines.fail(f"{key}: seeds are non-negative integers", key=key, after=after)
+    if any(s < 0 or s > MAX_SEED for s in value):
+        lines.fail(f"{key}: seeds are integers from 0 to {MAX_SEED}", key=key, after=after)
     if len(set(value)) != len(value):
         lines.fail(f"{key} lists a seed twice", key=key, after=after)
     return tuple(value)

@@ -14,6 +14,8 @@ submission with a problem scores zero everywhere.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from grading.model import ClassGrades, ItemScore, RunRow, StudentGrade, Submission
 
 
@@ -42,9 +44,12 @@ def score_item(item, runs: list[RunRow], unknown: str = "fail") -> ItemScore:
 
 
 def grade_student(sub: Submission, rubric, runs: list[RunRow], findings=()) -> StudentGrade:
-    """A student's grade: one ItemScore per rubric item; zero points for a submission with a problem."""
+    """A student's grade: one ItemScore per rubric item; zero points for a submission with a problem. Whether a
+    run is hidden is the rubric's word, not the database's: a seed made hidden since it ran stays hidden."""
     if sub.problem:
         runs = []
+    hidden = {(test, seed): secret for test, seed, secret in rubric.planned()}
+    runs = [replace(row, hidden=hidden.get((row.test, row.seed), row.hidden)) for row in runs]
     return StudentGrade(sub, [score_item(item, runs, rubric.unknown) for item in rubric.items], list(findings))
 
 

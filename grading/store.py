@@ -1,6 +1,8 @@
 """The grading database (SQLite): every finished run, written as it finishes, so grading resumes after any stop.
 
     Store(path)                            opens or creates; StoreError if the file is not a raftlab database
+    .lock()                                for a grading: StoreError if another grading holds this database
+                                           (two graders would re-extract each other's archives mid-run)
     .use_rubric(rubric)                    records the rubric's text (the latest rubric grades; runs are keyed by
                                            test and seed, so a changed rubric reuses the runs it shares)
     .rubric_text() -> str | None
@@ -9,10 +11,15 @@
     .forget_except(names)                  drops submissions no longer in the class folder from the gradebook
                                            (their runs stay: if the same files come back, they count again)
     .submissions() -> [(Submission, [Finding])]
-    .missing(sub, planned) -> [(test, seed, hidden)]   the planned runs of sub that have no row yet
-    .add_run(row)                          one run, in its own transaction (INSERT OR IGNORE: never counted twice)
+    .missing(sub, planned, timeout_s) -> [(test, seed, hidden)]   the planned runs of sub with no row yet, or
+                                           that timed out under a shorter limit than timeout_s
+    .add_run(row, timeout_s)               one run, in its own transaction; never counted twice: a second result of
+                                           one (submission, hash, test, seed) is ignored, except that a timeout
+                                           is replaced by the result of a rerun under a longer limit
     .runs(name=None) -> [RunRow]           of the submissions' current contents
-    .set_similar(pairs) / .similar() -> [(a, b, similarity)]
+    .set_similar(pairs, key="") / .similar() -> [(a, b, similarity)]   key: what the pairs were computed from
+    .similar_key() -> str                  (the submissions' names and hashes), so an unchanged class is not
+                                           compared again on every resume
     .close()
 
 Why one transaction per run: a Ctrl-C, a `kill -9` or a power cut at any moment leaves every finished run in the
@@ -37,12 +44,12 @@ CREATE TABLE IF NOT EXISTS submissions (
 CREATE TABLE IF NOT EXISTS runs (
     submission TEXT NOT NULL, content_hash TEXT NOT NULL, test TEXT NOT NULL, seed INTEGER NOT NULL,
     hidden INTEGER NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL, virtual_s REAL NOT NULL,
-    real_s REAL NOT NULL, rpcs INTEGER NOT NULL, log_tail TEXT NOT NULL,
+    real_s REAL NOT NULL, rpcs INTEGER NOT NULL, log_tail TEXT NOT NULL, timeout_s REAL NOT NULL,
     finished_at TEXT NOT NULL DEFAULT (datetime('now')),
     PRIMARY KEY (submission, content_hash, test, seed));
 CREATE TABLE IF NOT EXISTS similar (a TEXT NOT NULL, b TEXT NOT NULL, similarity REAL NOT NULL);
 """
-FORMAT = "raftlab-grades-1"
+FORMAT = "raftlab-grades-2"
 
 
 class StoreError(Exception):
@@ -74,9 +81,25 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+        if getattr(self, "_lock", None):
+            self._lock.close()
+
+    def lock(self) -> None:
+        import fcntl
+        self._lock = open(self.path.with_name(self.path.name + ".lock"), "a+")
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self._lock.close()
+            self._lock = None
+            raise StoreError(f"another raftlab grade is using {self.path}: wait for it to end (or stop it), then "
+                             f"run this again; --status shows its progress") from None
 
     def _write(self, sql: str, rows=()) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.DatabaseError as exc:   # read-only file or folder, a full disk, a lock held too long
+            raise StoreError(f"cannot write {self.path}: {exc}") from None
         try:
             if isinstance(sql, list):
                 for statement, args in sql:
@@ -84,8 +107,10 @@ class Store:
             else:
                 self.db.execute(sql, rows)
             self.db.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             self.db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreError(f"cannot write {self.path}: {exc}") from None
             raise
 
     def use_rubric(self, rubric) -> None:
@@ -115,16 +140,21 @@ class Store:
                  [Finding(*f) for f in json.loads(findings)])
                 for name, source, root, digest, problem, findings in rows]
 
-    def missing(self, sub: Submission, planned) -> list[tuple[str, int, bool]]:
-        done = set(self.db.execute("SELECT test, seed FROM runs WHERE submission = ? AND content_hash = ?",
-                                   (sub.name, sub.content_hash)).fetchall())
+    def missing(self, sub: Submission, planned, timeout_s: float = 0.0) -> list[tuple[str, int, bool]]:
+        done = set(self.db.execute("SELECT test, seed FROM runs WHERE submission = ? AND content_hash = ? AND NOT "
+                                   "(status = 'timeout' AND timeout_s < ?)",
+                                   (sub.name, sub.content_hash, timeout_s)).fetchall())
         return [(test, seed, hidden) for test, seed, hidden in planned if (test, seed) not in done]
 
-    def add_run(self, row: RunRow) -> None:
-        self._write("INSERT OR IGNORE INTO runs (submission, content_hash, test, seed, hidden, status, message, "
-                    "virtual_s, real_s, rpcs, log_tail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    def add_run(self, row: RunRow, timeout_s: float = 0.0) -> None:
+        self._write("INSERT INTO runs (submission, content_hash, test, seed, hidden, status, message, virtual_s, "
+                    "real_s, rpcs, log_tail, timeout_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT DO UPDATE SET status = excluded.status, message = excluded.message, "
+                    "virtual_s = excluded.virtual_s, real_s = excluded.real_s, rpcs = excluded.rpcs, "
+                    "log_tail = excluded.log_tail, timeout_s = excluded.timeout_s, finished_at = datetime('now') "
+                    "WHERE runs.status = 'timeout' AND runs.timeout_s < excluded.timeout_s",
                     (row.submission, row.content_hash, row.test, row.seed, int(row.hidden), row.status,
-                     row.message, row.virtual_s, row.real_s, row.rpcs, row.log_tail))
+                     row.message, row.virtual_s, row.real_s, row.rpcs, row.log_tail, timeout_s))
 
     def runs(self, name: str | None = None) -> list[RunRow]:
         where = "WHERE r.submission = ?" if name else ""
@@ -135,9 +165,13 @@ class Store:
             (name,) if name else ()).fetchall()
         return [RunRow(*row[:4], bool(row[4]), *row[5:]) for row in rows]
 
-    def set_similar(self, pairs) -> None:
-        self._write([("DELETE FROM similar", ())] + [("INSERT INTO similar VALUES (?, ?, ?)", tuple(p))
-                                                     for p in pairs])
+    def set_similar(self, pairs, key: str = "") -> None:
+        self._write([("DELETE FROM similar", ()), ("INSERT OR REPLACE INTO meta VALUES ('similar_key', ?)", (key,))]
+                    + [("INSERT INTO similar VALUES (?, ?, ?)", tuple(p)) for p in pairs])
+
+    def similar_key(self) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key='similar_key'").fetchone()
+        return row[0] if row else ""
 
     def similar(self) -> list[tuple[str, str, float]]:
         return [tuple(r) for r in self.db.execute("SELECT a, b, similarity FROM similar ORDER BY similarity DESC")]

@@ -30,8 +30,10 @@ import os
 import shutil
 import stat
 import tarfile
+import unicodedata
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +44,8 @@ TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar
 # Folders that export tools and editors add next to real work: never a student, never a submission root.
 JUNK_DIRS = ("__MACOSX", "__pycache__")
 _CHUNK = 1 << 16
+MAX_DEPTH = 32            # folder levels in a submission: deeper is no lab's layout
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 # What the archive libraries raise on damaged, truncated, encrypted or exotic input: a problem for that student.
 _READ_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError, zipfile.BadZipFile, zipfile.LargeZipFile,
                 tarfile.TarError, RuntimeError, NotImplementedError, ValueError)
@@ -85,37 +89,53 @@ def find_submissions(folder: Path, scratch: Path, need_kvraft: bool = False,
             continue
         kind = None if path.is_dir() else _archive_kind(entry)
         if kind:
-            entries.append((entry[:len(entry) - len(kind[1])], entry, kind[0]))
+            entries.append((shown_name(entry[:len(entry) - len(kind[1])]), entry, kind[0]))
         elif path.is_dir():
-            entries.append((entry, entry, "dir"))
+            entries.append((shown_name(entry), entry, "dir"))
     taken: dict[str, str] = {}
     found = []
     for name, entry, kind in sorted(entries):
         path = folder / entry
-        shown = entry + "/" if kind == "dir" else entry
+        shown = shown_name(entry) + ("/" if kind == "dir" else "")
         if name in taken:
             # The row key must stay unique, so the second entry is listed under its own full name.
-            found.append(Submission(entry, path, None, "", f"{shown}: clashes with {taken[name]} (two submissions "
-                                                            f"named {name}; keep one)"))
+            found.append(Submission(shown_name(entry), path, None, "", f"{shown}: clashes with {taken[name]} (two "
+                                                                       f"submissions named {name}; keep one)"))
             continue
         taken[name] = shown
-        if kind == "dir":
-            found.append(_submission(name, path, path, shown, need_kvraft))
-            continue
-        dest = scratch / name
+        dest = path if kind == "dir" else scratch / _scratch_name(name, entry)
         try:
-            _extract(path, kind, dest, limits)
+            if kind != "dir":
+                _extract(path, kind, dest, limits)
+            found.append(_submission(name, path, dest, shown, need_kvraft))
         except _Refused as exc:
-            _remove(dest)
+            if kind != "dir":
+                _remove(dest)
             found.append(Submission(name, path, None, "", str(exc)))
-            continue
-        found.append(_submission(name, path, dest, shown, need_kvraft))
+        except (OSError, ValueError, RecursionError) as exc:   # whatever else one entry does, the class goes on
+            found.append(Submission(name, path, None, "", f"{shown}: cannot be read ({_text(exc)})"))
     return sorted(found, key=lambda submission: submission.name)
 
 
+def _scratch_name(name: str, entry: str) -> str:
+    """The archive's folder in scratch: its name when that is a plain short file name, else a hash of the entry
+    (a 230-character or undecodable name must not fail the extraction)."""
+    plain = name.isascii() and name.isprintable() and len(name) <= 64 and "/" not in name
+    return name if plain else "archive-" + hashlib.sha256(entry.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+
+
+def shown_name(entry: str) -> str:
+    """A student's name as every report and console shows it: undecodable bytes, control characters (terminal
+    escapes) and bidirectional overrides replaced by U+FFFD, so that a folder name can neither garble the staff's
+    terminal nor reorder what a gradebook shows."""
+    text = entry.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join("\ufffd" if unicodedata.category(c) in ("Cc", "Cs") or c in _BIDI else c for c in text)
+
+
 def content_hash(root: Path) -> str:
-    """sha256 hex of every file under root: sorted relative paths, sizes and bytes. Skips __pycache__, *.pyc, .git
-    and hidden files and folders; a symbolic link is hashed as the text it points to, and never followed."""
+    """sha256 hex of every file under root: sorted relative paths, sizes and bytes. Skips __pycache__ (the student
+    side never reads it: PYTHONPYCACHEPREFIX points elsewhere), .git and hidden files and folders; a symbolic link
+    is hashed as the text it points to, and never followed. Raises _Refused for folders nested too deep."""
     root = Path(root)
     digest = hashlib.sha256()
     for rel, path in _files(root):
@@ -134,19 +154,33 @@ def content_hash(root: Path) -> str:
     return digest.hexdigest()
 
 
+def walk(root) -> Iterator[tuple[str, list[str], list[str]]]:
+    """os.walk(root) without recursion and without following links (a linked folder is listed with the files):
+    Python 3.11's os.walk recurses, so a student's 1,200 nested folders would end the grading in RecursionError.
+    Raises _Refused past MAX_DEPTH levels. The caller may prune `dirs` in place, as with os.walk."""
+    stack = [(str(root), 0)]
+    while stack:
+        top, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _Refused(f"folders nested more than {MAX_DEPTH} levels deep in {Path(top).name}/")
+        try:
+            entries = sorted(os.scandir(top), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        dirs = [e.name for e in entries if e.is_dir(follow_symlinks=False)]
+        files = [e.name for e in entries if not e.is_dir(follow_symlinks=False)]
+        yield top, dirs, files
+        stack.extend((os.path.join(top, name), depth + 1) for name in reversed(dirs))
+
+
 def _files(root: Path) -> list[tuple[str, Path]]:
-    """(posix path relative to root, path) of every file and link content_hash counts, sorted by relative path."""
+    """(posix path relative to root, path) of every file and link content_hash counts, sorted by relative path.
+    Compiled files (.pyc, .so) count like any other: the student side could import them."""
     found = []
-    for top, dirs, files in os.walk(root):        # does not descend into linked folders
-        keep = []
-        for name in dirs:
-            if os.path.islink(os.path.join(top, name)):
-                files.append(name)                # a linked folder counts as a link, by its text
-            elif not (name.startswith(".") or name in JUNK_DIRS):
-                keep.append(name)
-        dirs[:] = keep
+    for top, dirs, files in walk(root):
+        dirs[:] = [name for name in dirs if not (name.startswith(".") or name in JUNK_DIRS)]
         for name in files:
-            if name.startswith(".") or name.endswith(".pyc"):
+            if name.startswith("."):
                 continue
             path = Path(top, name)
             found.append((path.relative_to(root).as_posix(), path))
@@ -209,7 +243,7 @@ def _links_out(top: Path, root: Path) -> str:
     if os.path.commonpath([top_real, root_real]) != top_real:
         return f"links out of the submission: {root.relative_to(top).as_posix()} -> {root_real}"
     bad = []
-    for top_dir, dirs, files in os.walk(root):
+    for top_dir, dirs, files in walk(root):
         for name in dirs + files:
             path = os.path.join(top_dir, name)
             if os.path.islink(path):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import importlib.machinery
 import inspect
 import os
 import random
@@ -341,6 +342,8 @@ class Host:
         for path in reversed(spec["paths"]):
             if path not in sys.path:
                 sys.path.insert(0, path)
+        sys.path_hooks.insert(0, _source_only([os.path.realpath(path) for path in spec["paths"]]))
+        sys.path_importer_cache.clear()
         either = spec.get("either")
         if either and not self.modules:
             module = self._import(either)
@@ -446,6 +449,25 @@ class Host:
 
 class _CallFailed(Exception):
     """A command failed because of student code: the message goes back to the tester as the call's error."""
+
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles a submission's .py files from their source, every time: a .pyc beside them (or in __pycache__)
+    could hold other code than the source that the grader scanned, hashed and shows."""
+
+    def get_code(self, fullname):
+        return self.source_to_code(self.get_data(self.path), self.path)
+
+
+def _source_only(roots: list[str]):
+    """A sys.path hook: under the submission's folders only .py files import (no .pyc, no native extension), and
+    from source; elsewhere (the standard library) the usual finders."""
+    def hook(path: str):
+        real = os.path.realpath(path)
+        if not any(real == root or real.startswith(root + os.sep) for root in roots):
+            raise ImportError("not a submission folder")   # the next hook handles it
+        return importlib.machinery.FileFinder(path, (_SourceOnlyLoader, importlib.machinery.SOURCE_SUFFIXES))
+    return hook
 
 
 def main(command_fd: int, report_fd: int, memory_limit: int) -> None:

@@ -20,6 +20,7 @@ event by event.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import selectors
@@ -130,16 +131,23 @@ def _safe(name: str) -> str:
 
 
 def _stem(spec: RunSpec) -> str:
-    """The file name of a run's log and trace, without suffix: unique within one batch."""
-    return (f"{_safe(spec.tag)}-" if spec.tag else "") + f"{_safe(spec.test)}-seed{spec.seed}" + (
-        f"-copy{spec.copy}" if spec.copy else "")
+    """The file name of a run's log and trace, without suffix: unique within one batch. A tag that _safe would
+    change (two tags "x_y" and "x~y" must not share a log) or that is long gets a short hash of itself."""
+    tag = ""
+    if spec.tag:
+        tag = _safe(spec.tag)[:48]
+        if tag != spec.tag:
+            tag += "-" + hashlib.sha256(spec.tag.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+        tag += "-"
+    return tag + f"{_safe(spec.test)}-seed{spec.seed}" + (f"-copy{spec.copy}" if spec.copy else "")
 
 
 def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, clock: str = "virtual",
              schedule: str = "fifo", output_dir: Path, on_result=None, on_start=None,
              in_process: bool = False) -> RunList:
     from tester.run_one import TesterTampered
-    from tester.students.integrity import tester_files_changed
+    from tester.students.integrity import tester_files_changed, watch_tester_files
+    watch_tester_files()   # this process, too, runs raftlab's files after the runs (reports, a grader's scoring)
     made_output_dir = not output_dir.exists()
     output_dir.mkdir(parents=True, exist_ok=True)
     work_dir = output_dir / ".workers"
@@ -196,7 +204,10 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
                     spawned += 1
                 else:
                     idle.remove(worker)
-                worker.start(spec, job_for(spec), timeout)
+                job = job_for(spec)
+                # A log left by an earlier batch (or a run killed before it wrote its own) is not this run's.
+                Path(job["log_path"]).unlink(missing_ok=True)
+                worker.start(spec, job, timeout)
                 busy[worker.proc.pid] = worker
                 selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)
                 if on_start:

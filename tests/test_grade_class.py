@@ -174,3 +174,41 @@ def test_the_live_line_of_an_import_failure_shows_the_error_not_just_the_colon()
     assert headline(message) == "importing raft failed: SyntaxError: invalid syntax"
     assert headline("expected one leader, got none\nmore detail") == "expected one leader, got none"
     assert headline("") == ""
+
+
+def test_unsandboxed_a_submission_that_rewrites_the_grader_stops_the_grading(tmp_path):
+    """Without bubblewrap a submission can write raftlab's files; one that patches grading/scoring.py (imported
+    only after the runs) must stop the grading with exit status 3 and no reports, never a full score. Run against
+    a throwaway copy of raftlab."""
+    from tests.grading_class import ROOT
+    install = tmp_path / "install"
+    for package in ("labrpc", "tester", "raft", "kvraft", "student_template", "grading"):
+        shutil.copytree(ROOT / package, install / package, ignore=shutil.ignore_patterns("__pycache__"))
+    build_class(tmp_path / "class", ["template"])
+    patch = ("import os, labrpc\n"
+             "_root = os.path.dirname(os.path.dirname(os.path.realpath(labrpc.__file__)))\n"
+             f"assert _root == {str(install)!r}, _root   # never write anywhere else\n"
+             "with open(os.path.join(_root, 'grading', 'scoring.py'), 'a') as _f:\n"
+             "    _f.write('\\nscore_item = lambda item, *a, **k: ItemScore(item.name, item.points, item.points, 1, 1)\\n')\n")
+    with open(tmp_path / "class" / "template" / "raft" / "__init__.py", "a") as init:
+        init.write("\n" + patch)
+    (tmp_path / "rubric.toml").write_text('seeds = [1]\n[[item]]\nname = "a"\ntests = ["TestInitialElection2A"]\n'
+                                          'points = 10\n')
+    env = dict(ENV, RAFTLAB_SANDBOX="none", PYTHONPATH=str(install))
+    done = subprocess.run([sys.executable, "-m", "tester.cli", "grade", str(tmp_path / "class"), "--rubric",
+                           str(tmp_path / "rubric.toml")], cwd=install, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 3 and "STOPPED" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "grading" in done.stdout and not (install / "grades-report" / "gradebook.csv").exists()
+
+
+def test_a_second_grader_on_the_same_database_is_refused(graded):
+    """Two graders would extract each other's archives under their feet (a correct student once got 0)."""
+    from grading.store import Store
+    home, _ = graded
+    holder = Store(home / "grades.sqlite")
+    holder.lock()
+    try:
+        second = raftlab("grade", "class", "--rubric", "rubric.toml", "--db", "grades.sqlite", cwd=home)
+    finally:
+        holder.close()
+    assert second.returncode == 2 and "another raftlab grade is using grades.sqlite" in second.stderr

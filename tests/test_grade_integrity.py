@@ -1,6 +1,7 @@
 """The integrity report: the static scan finds each hostile line at its place and nothing in the reference, never
 raises on a bad file; near-identical submissions are paired (renamed variables or not), the template is not."""
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -168,3 +169,15 @@ def test_similar_pairs_finds_a_renamed_copy_and_not_the_template(tmp_path, capfd
     assert similar_pairs({"alice": roots["alice"]}) == [] and similar_pairs({}) == []
     assert capfd.readouterr() == ("", "")                           # no progress bars, no warnings
     assert list(cwd.iterdir()) == []                                # no report.html left behind
+
+
+def test_a_fifo_is_never_opened_and_compiled_files_are_named(tmp_path):
+    root = tmp_path / "sub"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "raft", root / "raft",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    os.mkfifo(root / "raft" / "evil.py")           # opening it would block the grader forever
+    (root / "raft" / "hidden.pyc").write_bytes(b"\0")
+    (root / "raft" / "native.so").write_bytes(b"\0")
+    findings = scan(root)
+    assert {(f.path, f.line) for f in findings} == {("raft/hidden.pyc", 0), ("raft/native.so", 0)}
+    assert all("compiled file" in f.what for f in findings)

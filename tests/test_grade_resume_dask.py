@@ -136,7 +136,7 @@ def test_dask_scheduler_and_workers_started_by_hand_give_the_same_grades(local, 
 
 def test_an_unreachable_scheduler_is_a_usage_error(tmp_path):
     (tmp_path / "rubric.toml").write_text(SMALL)
-    (tmp_path / "class").mkdir()
+    build_class(tmp_path / "class", ["reference"])
     done = subprocess.run([*RAFTLAB, "grade", "class", "--rubric", "rubric.toml", "--scheduler",
                            "tcp://127.0.0.1:9"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in done.stderr

@@ -32,6 +32,8 @@ def test_the_example_rubrics_check(which, items):
     ("seeds = [1, 2]\nhidden_seeds = [2]\n" + ITEM, 2, "seed(s) 2 are in both seeds and hidden_seeds"),
     ("seeds = [1]\n" + ITEM + "hidden_seeds = [1]\n", 6, "seed(s) 1 are in both"),
     (ITEM.replace("10", "1e400"), 4, "points must be a number, not inf"),
+    ("seeds = [18446744073709551617]\n" + ITEM, 1, "seeds are integers from 0 to"),
+    (ITEM.replace('"a"', '"Total"'), 2, "may not be named 'Total'"),
     (ITEM + ITEM, 6, "two items are named 'a'"),
     (ITEM + "\n" + ITEM.replace('"a"', '"b"') + "colour = 1\n", 10, "unknown key 'colour' in an item"),
     ("tiemout = 5\n" + ITEM, 1, "unknown key 'tiemout'"),
@@ -87,6 +89,14 @@ def test_an_unknown_verdict_counts_as_the_rubric_says(unknown, points):
     rubric = parse_rubric(f'unknown = "{unknown}"\nseeds = [1]\n[[item]]\nname = "a"\n'
                           f'tests = ["TestInitialElection2A"]\npoints = 10\n')
     assert score_item(rubric.items[0], rows({1: "unknown"}), rubric.unknown).points == points
+
+
+def test_a_seed_made_hidden_after_it_ran_stays_hidden():
+    rubric = parse_rubric('seeds = [1]\nhidden_seeds = [2]\n[[item]]\nname = "a"\ntests = ["TestInitialElection2A"]\n'
+                          'points = 10\n')
+    stored = rows({1: "passed", 2: "failed"})   # stored when seed 2 was visible: hidden=False
+    grade = grade_student(Submission("s", "s", None, "h"), rubric, stored)
+    assert [(run.seed, run.hidden) for run in grade.items[0].failures] == [(2, True)]
 
 
 def test_a_submission_with_a_problem_scores_zero_even_with_passing_runs():

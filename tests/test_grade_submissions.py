@@ -280,11 +280,13 @@ def test_content_hash_covers_names_and_bytes_but_not_caches(tmp_path):
     base = content_hash(root)
     (root / "raft" / "__pycache__").mkdir()
     (root / "raft" / "__pycache__" / "raft.cpython-311.pyc").write_bytes(b"\0cache")
-    (root / "raft" / "stray.pyc").write_bytes(b"\0")
     (root / ".git").mkdir()
     (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     (root / ".notes").write_text("hidden\n")
     assert content_hash(root) == base
+    (root / "raft" / "stray.pyc").write_bytes(b"\0")   # importable without its source: it counts
+    assert content_hash(root) != base
+    (root / "raft" / "stray.pyc").unlink()
     (root / "raft" / "log.py").write_bytes((root / "raft" / "log.py").read_bytes() + b"\n")
     changed = content_hash(root)
     assert changed != base
@@ -295,3 +297,27 @@ def test_content_hash_covers_names_and_bytes_but_not_caches(tmp_path):
 def test_a_missing_class_folder_is_a_clear_error(tmp_path):
     with pytest.raises(SubmissionsError, match=f"{tmp_path / 'nope'}: no such folder"):
         find_submissions(tmp_path / "nope", tmp_path / "scratch")
+
+
+def test_a_deep_archive_is_one_students_problem_not_the_end_of_the_grading(tmp_path):
+    """1,200 nested folders once ended the whole grading in RecursionError (os.walk recurses in Python 3.11)."""
+    subs = tmp_path / "subs"
+    good(subs / "alice")
+    deep = "raft/" + "a/" * 1200
+    zip_entries(subs / "deep.zip", [("raft/__init__.py", b"make = None\n"), (deep, b"")])
+    found = {s.name: s for s in find_submissions(subs, tmp_path / "scratch")}
+    assert found["alice"].problem == ""
+    assert "nested more than" in found["deep"].problem
+
+
+def test_names_that_would_garble_a_terminal_or_a_database_are_shown_safely(tmp_path):
+    subs = os.fsencode(tmp_path / "subs")
+    os.makedirs(subs)
+    for raw in (b"caf\xe9", b"evil\x1b]0;OWNED\x07\x1b[2J", "rtl\u202etxt.py".encode(), b"x" * 230):
+        good(Path(os.fsdecode(os.path.join(subs, raw))))
+    found = find_submissions(Path(os.fsdecode(subs)), tmp_path / "scratch")
+    names = sorted(s.name for s in found)
+    assert names == sorted(["caf\ufffd", "evil\ufffd]0;OWNED\ufffd\ufffd[2J", "rtl\ufffdtxt.py", "x" * 230])
+    assert all(s.problem == "" for s in found)
+    for name in names:
+        name.encode("utf-8")   # storable and printable: no lone surrogate left

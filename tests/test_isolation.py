@@ -71,3 +71,43 @@ def test_the_sandbox_is_used_where_bubblewrap_is_installed():
     # CI installs bubblewrap: there, the sandboxed path must be the one tested; elsewhere the fallback must be chosen
     expected = "bwrap" if os.environ.get("CI") or shutil.which("bwrap") else "none"
     assert sandbox_mode() == expected
+
+
+def reference_copy(folder) -> str:
+    os.makedirs(folder)
+    shutil.copytree(os.path.join(ROOT, "raft"), os.path.join(folder, "raft"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return str(folder)
+
+
+def test_bytecode_beside_the_source_never_runs_instead_of_it(tmp_path):
+    """A .pyc compiled from other code, marked never to be checked against its source, sits in __pycache__: the
+    source (what the grader scans and hashes) is what runs."""
+    import py_compile
+    sub = reference_copy(tmp_path / "sub")
+    hostile = tmp_path / "hostile.py"
+    hostile.write_text("def make(*args):\n    raise RuntimeError('hidden code ran')\n")
+    init = os.path.join(sub, "raft", "__init__.py")
+    py_compile.compile(str(hostile), cfile=importlib_cache(init), dfile=init,
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    result = run_test("TestInitialElection2A", seed=1, impl=sub, quiet=True)
+    assert result.passed, result.message
+
+
+def importlib_cache(source: str) -> str:
+    import importlib.util
+    return importlib.util.cache_from_source(source)
+
+
+@pytest.mark.skipif(sandbox_mode() != "bwrap", reason="the sandbox's mounts (CI has bubblewrap: see above)")
+@pytest.mark.parametrize("target", ["/root/fill", "/fill", "REFERENCE/fill"])
+def test_in_the_sandbox_only_capped_ram_disks_are_writable(tmp_path, target):
+    """Writes outside /tmp, /dev/shm and the scratch folder (each a capped RAM disk) would fill uncapped memory."""
+    from tester.impl import REFERENCE_ROOT
+    sub = reference_copy(tmp_path / "sub")
+    path = target.replace("REFERENCE", REFERENCE_ROOT)
+    with open(os.path.join(sub, "raft", "__init__.py"), "a") as init:
+        init.write(f"\nimport os as _os\n_os.makedirs(_os.path.dirname({path!r}), exist_ok=True)\n"
+                   f"with open({path!r}, 'wb') as _f:\n    _f.write(bytes(1 << 20))\n")
+    result = run_test("TestInitialElection2A", seed=1, impl=sub, quiet=True)
+    assert not result.passed and "Read-only file system" in result.message, result.message

@@ -165,3 +165,16 @@ def test_logs_filter_topics_and_put_each_peer_in_a_column(tmp_path):
     assert header.index("S0") < header.index("S2") < header.index("S11") < header.index("tester")
     row = next(line for line in columns.splitlines() if "heartbeat" in line)
     assert row.index("heartbeat") > header.index("S2") - 2
+
+
+def test_each_run_has_a_log_name_of_its_own_and_never_an_old_log(tmp_path):
+    from tester.runner import RunSpec, _stem, run_many
+    # tags that _safe would make equal, and a long one, still give distinct, short file names
+    stems = {_stem(RunSpec("TestBackup2B", 1, tag=tag)) for tag in ("x_y", "x~y", "x y", "n" * 300)}
+    assert len(stems) == 4 and max(map(len, stems)) < 120
+    # a log left by an earlier batch is not taken for a passing run's
+    stale = tmp_path / f"{_stem(RunSpec('TestInitialElection2A', 1, tag='x~y'))}.log"
+    stale.write_text("SECRET of another student\n")
+    records = run_many([RunSpec("TestInitialElection2A", 1, tag="x~y")], workers=1, timeout=60, output_dir=tmp_path,
+                       on_result=None)
+    assert records[0].passed and records[0].log_path == "" and not stale.exists()

@@ -7,7 +7,8 @@
         the system (/usr, /lib*, /bin, the two files of /etc Python needs, the Python installation) read-only;
         `hidden` folders (the tester's own install) replaced by empty ones; `readable` folders (the submission,
         labrpc, the reference) read-only at their own paths; an empty private writable folder `scratch` as the
-        working directory; its own /tmp, /proc and /dev; RAM disks of SCRATCH_BYTES each; no network; its own
+        working directory; its own /tmp, /proc and /dev; RAM disks of SCRATCH_BYTES each and nothing else
+        writable (the root and the hidden folders are read-only); no network; its own
         PID, IPC and UTS namespaces; no capabilities; it dies with its parent.
     warn_once(printer)                     say once per process that the student side runs unsandboxed
 
@@ -101,8 +102,9 @@ def bwrap_argv(argv: list[str], readable: list[str], hidden: list[str], scratch:
     words += ["--proc", "/proc", "--dev", "/dev", *size, "--tmpfs", "/dev/shm"]
     for folder in hidden:   # the tester's install, where it lies inside what is bound above
         if _inside(folder, bound):
-            words += ["--tmpfs", folder]
+            words += ["--tmpfs", folder, "--remount-ro", folder]
     for folder in readable:
         words += ["--ro-bind", folder, folder]
     words += [*size, "--tmpfs", scratch, "--chdir", scratch]
-    return words + argv
+    # The root itself is a RAM disk without a size: read-only, so that memory is written only where it is capped.
+    return words + ["--remount-ro", "/"] + argv
