@@ -95,18 +95,7 @@ def run(submissions, rubric_path, db, out, workers, scheduler, status, init_rubr
     if init_rubric:
         return _init_rubric(init_rubric, rubric_path)
     if check_rubric:
-        if not (rubric_path or submissions):
-            raise click.UsageError("give the rubric to check: raftlab grade --check-rubric rubric.toml")
-        rubric = _load_rubric(rubric_path or submissions)
-        console.print(f"{escape(rubric.path)}: {len(rubric.items)} item(s), {len(rubric.planned())} run(s) per "
-                      f"submission, {sum(i.points for i in rubric.items):g} points, timeout {rubric.timeout:g} s "
-                      f"per run, UNKNOWN counts as {rubric.unknown}", soft_wrap=True)
-        for item in rubric.items:
-            console.print(f"  {escape(item.name)}: {item.points:g} points, rule {item.rule}"
-                          f"{f' >= {item.threshold:g}' if item.rule == 'threshold' else ''}; seeds "
-                          f"{list(item.seeds)}, hidden {list(item.hidden_seeds)}; {len(item.tests)} test(s): "
-                          f"{', '.join(item.tests)}", soft_wrap=True)
-        return
+        return _check_rubric(console, rubric_path or submissions)
     db_path, out_dir = _paths(db, out)
     if status:
         return _status(console, db_path)
@@ -127,6 +116,21 @@ def run(submissions, rubric_path, db, out, workers, scheduler, status, init_rubr
         raise click.UsageError(f"{submissions} is empty: put one folder or archive per student in it")
     rubric = _load_rubric(rubric_path or _missing("--rubric"))
     raise SystemExit(_grade(console, Path(submissions), rubric, db_path, out_dir, workers, scheduler))
+
+
+def _check_rubric(console: Console, path: str | None) -> None:
+    """Check a rubric and show what it expands to: every item's tests, seeds and rule."""
+    if not path:
+        raise click.UsageError("give the rubric to check: raftlab grade --check-rubric rubric.toml")
+    rubric = _load_rubric(path)
+    console.print(f"{escape(rubric.path)}: {len(rubric.items)} item(s), {len(rubric.planned())} run(s) per "
+                  f"submission, {sum(i.points for i in rubric.items):g} points, timeout {rubric.timeout:g} s "
+                  f"per run, UNKNOWN counts as {rubric.unknown}", soft_wrap=True)
+    for item in rubric.items:
+        console.print(f"  {escape(item.name)}: {item.points:g} points, rule {item.rule}"
+                      f"{f' >= {item.threshold:g}' if item.rule == 'threshold' else ''}; seeds "
+                      f"{list(item.seeds)}, hidden {list(item.hidden_seeds)}; {len(item.tests)} test(s): "
+                      f"{', '.join(item.tests)}", soft_wrap=True)
 
 
 def _missing(option: str):

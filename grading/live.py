@@ -34,6 +34,7 @@ class GradeView:
                                  TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(), console=console,
                                  disable=not console.is_terminal)
         self.left: Counter = Counter()   # runs still to come, per submission
+        self.failing: Counter = Counter()   # failing runs so far, per submission
         self.failures = 0
 
     def __enter__(self) -> GradeView:
@@ -63,15 +64,20 @@ class GradeView:
     def finished(self, record, row) -> None:
         self.progress.advance(self.runs_task)
         self.left[record.tag] -= 1
-        if self.left[record.tag] == 0:
-            self.progress.advance(self.subs_task)
         if not record.passed:
             self.failures += 1
+            self.failing[record.tag] += 1
             first = headline(record.message)
             style = STATUS_STYLE.get(record.status, "red")
             self.console.print(f"[{style}]{record.status}[/] {escape(record.tag)} {record.test} seed={record.seed}"
                                f"{' (hidden)' if row.hidden else ''}: {escape(first[:300])}", soft_wrap=True,
                                highlight=False)
+        if self.left[record.tag] == 0:
+            self.progress.advance(self.subs_task)
+            if not self.console.is_terminal:   # no progress bar in a log: a line per submission instead
+                done = self.progress.tasks[self.subs_task]
+                self.console.print(f"[{done.completed:g}/{done.total:g}] {escape(record.tag)}: its runs are done, "
+                                   f"{self.failing[record.tag]} failing", soft_wrap=True, highlight=False)
 
 
 def headline(message: str) -> str:

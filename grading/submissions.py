@@ -263,6 +263,10 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
 
 
+def _text_name(entry: str) -> str:
+    return entry if len(entry) <= 60 else entry[:57] + "..."
+
+
 def _text(exc: BaseException) -> str:
     """An exception's message on one short line (tarfile's lists every method it tried, over several lines)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
@@ -299,6 +303,8 @@ class _Writer:
             raise self.refuse(entry, "climbs out of the folder (..)")
         if not parts:
             return None
+        if len(parts) > MAX_DEPTH:   # nothing is created for it (a deep mkdir would recurse past Python's limit)
+            raise _Refused(f"{self.archive}: folders nested more than {MAX_DEPTH} levels deep ({_text_name(entry)})")
         rel = "/".join(parts)
         if rel in self.seen:
             raise self.refuse(entry, "appears twice")

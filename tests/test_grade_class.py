@@ -50,6 +50,7 @@ def test_grading_finishes_and_says_where_the_reports_are(graded):
     assert "grades-report" in done.stdout
     assert "cannot grade" in done.stdout and "broken" in done.stdout and "empty" in done.stdout
     assert "12 submission(s): 10 graded, 2 cannot be graded" in done.stdout.replace("\n", " ")
+    assert "[10/10] " in done.stdout   # piped: a line per finished submission instead of a progress bar
     assert "Traceback" not in done.stdout + done.stderr
 
 

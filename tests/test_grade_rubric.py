@@ -106,3 +106,20 @@ def test_a_submission_with_a_problem_scores_zero_even_with_passing_runs():
     broken = Submission("s", "s", None, "", problem="no raft/ folder")
     grade = grade_student(broken, rubric, rows({1: "passed"}))
     assert grade.total == 0 and grade.max_total == 10
+
+
+def test_init_rubric_writes_an_example_that_check_rubric_expands(tmp_path):
+    import subprocess
+    import sys
+    raftlab = [sys.executable, "-m", "tester.cli", "grade"]
+    made = subprocess.run([*raftlab, "--init-rubric", "lab2", "--rubric", "r.toml"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0 and (tmp_path / "r.toml").read_text() == example_rubric("lab2")
+    again = subprocess.run([*raftlab, "--init-rubric", "lab3", "--rubric", "r.toml"], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=60)
+    assert again.returncode == 2 and "r.toml exists" in again.stderr   # never overwritten
+    checked = subprocess.run([*raftlab, "--check-rubric", "r.toml"], cwd=tmp_path, capture_output=True, text=True,
+                             timeout=60)
+    assert checked.returncode == 0, checked.stderr
+    assert "4 item(s), 140 run(s) per submission, 100 points" in checked.stdout
+    assert "TestInitialElection2A, TestReElection2A, TestManyElections2A" in checked.stdout
