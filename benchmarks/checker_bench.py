@@ -1,6 +1,6 @@
 """Time the linearizability checker on Porcupine's public histories (spec §7.5).
 
-python benchmarks/checker_bench.py [DATA_DIR]     DATA_DIR defaults to ../shared/testdata/porcupine next to the repo
+python benchmarks/checker_bench.py [DATA_DIR]     DATA_DIR defaults to tests/data/porcupine (shipped in the repo)
 prints `<file>: <verdict> <seconds>` per history (a mismatch with the published verdict is flagged), then
 `kv_total_s`, `etcd_total_s` and `checker_total_s` (checking only; parsing is not timed). Go's figures for
 comparison: kv c50-ok 0.19 s, c50-bad 0.05 s, all 102 etcd logs under 1 s.
@@ -16,10 +16,10 @@ from tester.porcupine.testdata import find_test_data, published_cases  # noqa: E
 
 
 def main(argv):
-    root = find_test_data(argv[1] if len(argv) > 1 else None)
-    if root is None or not root.is_dir():
-        sys.exit(f"no test data: pass the folder holding kv/ and etcd/ as an argument "
-                 f"(looked for {root or '../shared/testdata/porcupine next to the repo'})")
+    try:
+        root = find_test_data(argv[1] if len(argv) > 1 else None)
+    except FileNotFoundError as err:
+        sys.exit(f"checker_bench: {err}")
     totals = {"kv": 0.0, "etcd": 0.0}
     mismatches = 0
     for case in published_cases(root):

@@ -37,6 +37,8 @@ _CODE_TYPES = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, 
                staticmethod, classmethod, property)
 _SAFE_BUILTIN_TYPES = (complex, range, slice, set, frozenset, bytearray)
 _SAFE_BUILTINS = {t.__name__ for t in _SAFE_BUILTIN_TYPES}
+# Subclasses of these are refused: a plain value of the base type carries the same data, with no class to trust.
+_PLAIN_BASES = (list, dict, set, frozenset, bool, int, float, str, bytes)
 # Classes travel by name. Decoding happens in the process that encoded (a deep copy, the persister of a peer
 # that restarts), so a name always finds its class here; a local class defined again replaces the old one.
 _registered: dict[str, type] = {}
@@ -76,22 +78,40 @@ _HELPER_FUNCTIONS = (_rebuild, _enum_member, _rebuild_tuple)
 _HELPERS = {("labrpc.codec", f.__name__): f for f in _HELPER_FUNCTIONS}
 
 
+def _a(name: str) -> str:
+    """"a Lock", "an Event": the article that reads right before a type's name."""
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def _refusal(obj) -> str | None:
     """Why obj is not data, or None if it may be encoded."""
     if isinstance(obj, _CODE_TYPES) or callable(obj) and not isinstance(obj, type) and not hasattr(obj, "__dict__"):
         kind = {types.CoroutineType: "a coroutine (did you forget an await?)",
                 types.GeneratorType: "a generator", types.ModuleType: "a module"}.get(type(obj))
-        return f"cannot encode {kind or 'a ' + type(obj).__name__} (send data, not code)"
+        return f"cannot encode {kind or _a(type(obj).__name__)} (send data, not code)"
     cls = obj if isinstance(obj, type) else type(obj)
     module = cls.__module__ or ""
     if any(module == m or module.startswith(m + ".") for m in _REFUSED_MODULES) or isinstance(obj, io.IOBase):
-        return (f"cannot encode a {cls.__name__} ({module}): it belongs to one peer's memory and cannot cross "
+        return (f"cannot encode {_a(cls.__name__)} ({module}): it belongs to one peer's memory and cannot cross "
                 f"the network or go into the persister; send plain values instead")
     if isinstance(obj, type):
         return f"cannot encode the class {cls.__name__} itself (send an instance, or a name)"
+    # The builtins' and itertools' iterators; a class of the student's that is also an iterator has a __dict__ and
+    # is encoded as the plain object it also is.
+    if hasattr(cls, "__next__") and not hasattr(obj, "__dict__"):
+        return (f"cannot encode an object of type {cls.__name__}: an iterator is not data; send a list of its items "
+                f"instead (list(...))")
     if "__reduce__" in vars(cls) or "__reduce_ex__" in vars(cls):
+        if module == "builtins":   # object(), Ellipsis, NotImplemented: builtins that hold no data
+            return (f"cannot encode an object of type {cls.__name__}: it holds no data; send None, numbers, strings, "
+                    f"bytes, containers of them, dataclasses or plain objects")
         if not isinstance(obj, enum.Enum):
-            return f"cannot encode a {cls.__name__}: it customises pickling; use a dataclass or plain object"
+            return (f"cannot encode an object of type {cls.__name__}: it customises pickling (__reduce__); use a "
+                    f"dataclass or plain object")
+    base = next((base for base in _PLAIN_BASES if isinstance(obj, base)), None)
+    if base is not None and cls is not base and not isinstance(obj, enum.Enum):
+        return (f"cannot encode an object of type {cls.__name__}, a subclass of {base.__name__}; convert it to a "
+                f"plain {base.__name__} first")
     return None
 
 
@@ -125,9 +145,6 @@ def _plan(obj) -> tuple:
         plan = ("enum", register(kind))
     elif isinstance(obj, tuple):                        # named tuples
         plan = ("tuple", register(kind))
-    elif isinstance(obj, (list, dict, set, frozenset, int, float, str, bytes)):
-        base = kind.__mro__[1].__name__
-        plan = ("refuse", f"cannot encode a {kind.__name__}: a subclass of {base}; convert it to a plain {base} first")
     else:
         plan = ("object", register(kind))
     if not isinstance(obj, (type, types.FunctionType)):   # for these the verdict depends on the object itself

@@ -10,6 +10,8 @@
     DecodeError          bytes that the codec will not turn back into objects
     student_exception_text(who, what, exc, hide=()) -> str   "S2 at 3.141 s: Raft.start() raised KeyError: 7" and
                          the traceback without the frames of files under the folders in `hide` (the framework's)
+    student_stack_text(frame, hide) -> str   where a running thread is, for the student: "  student code at FILE,
+                         line N, in F: CODE", then the student's frames only (none of files under `hide`)
     show(value) -> str   a value in a message: its repr, shortened, never raising
     wrong_start(call, obj) -> str | None   why what raft.make / kvraft.start_kv_server / kvraft.make_clerk returned
                          will not do (None if it will); used wherever student code runs
@@ -52,11 +54,42 @@ class DecodeError(ValueError):
     pass
 
 
+# A deep recursion would fill the message with one frame repeated: its innermost frames are the ones to read.
+_MAX_STUDENT_FRAMES = 30
+
+
+def _student_frames(frames: traceback.StackSummary, hide: tuple[str, ...]) -> str:
+    """The frames of files not under `hide`, outermost first, as Python prints them (no header, no blank line)."""
+    kept = [frame for frame in frames if not frame.filename.startswith(hide)]
+    text = "".join(traceback.format_list(kept[-_MAX_STUDENT_FRAMES:])).rstrip()
+    if len(kept) > _MAX_STUDENT_FRAMES:
+        text = f"  ... {len(kept) - _MAX_STUDENT_FRAMES} outer frames not shown\n{text}"
+    return text
+
+
 def student_exception_text(who: str, what: str, exc: BaseException, hide: tuple[str, ...] = ()) -> str:
     """The failure text for an exception raised by student code: who and when ("S2 at 3.141 s"), which call, and the
     traceback without the framework's own frames (what the student needs to find the bug)."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(hide)]
-    return f"{who}: {what} raised {type(exc).__name__}: {exc}\n{''.join(traceback.format_list(frames)).rstrip()}"
+    head = f"{who}: {what} raised {type(exc).__name__}: {exc}"
+    frames = _student_frames(traceback.extract_tb(exc.__traceback__), hide)
+    return f"{head}\n{frames}" if frames else head
+
+
+def student_stack_text(frame, hide: tuple[str, ...]) -> str:
+    """Where a thread stands (frame: its innermost frame, from sys._current_frames()), as the student needs it: the
+    innermost line of student code first (the stack's own innermost lines are often asyncio's), then the student's
+    frames, outermost first. Frames of files under `hide` (the framework, the standard library) are left out."""
+    if frame is None:
+        return "  (no stack)"
+    stack = traceback.extract_stack(frame)
+    own = [summary for summary in stack if not summary.filename.startswith(hide)]
+    if not own:
+        inner = stack[-1] if stack else None
+        return "  (no student code on the stack" + (f"; it was in {inner.filename}, line {inner.lineno}, in "
+                                                    f"{inner.name})" if inner else ")")
+    inner = own[-1]
+    return (f"  student code at {inner.filename}, line {inner.lineno}, in {inner.name}: {(inner.line or '').strip()}\n"
+            f"{_student_frames(stack, hide)}")
 
 
 def show(value) -> str:

@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import _thread
 import asyncio
-import linecache
 import os
 import sys
 import threading
 import time
-import traceback
 
 from labrpc import sim as simulation
 from labrpc import wire
-from labrpc.errors import MisuseError
+from labrpc.errors import MisuseError, student_stack_text
 
 _LABRPC_DIR = os.path.dirname(os.path.abspath(__file__))
 _STDLIB_DIR = os.path.dirname(os.__file__)
 _FRAMEWORK_DIRS = (_LABRPC_DIR + os.sep, _STDLIB_DIR + os.sep, "<frozen ")
+# Frames a busy loop's stack leaves out: the framework's, and the student side's entry point (a `python -c` string).
+_NOT_STUDENT_CODE = (*_FRAMEWORK_DIRS, "<string>")
 real_monotonic = time.monotonic
 real_sleep = time.sleep
 FORBIDDEN_EVENTS = {
@@ -79,16 +79,6 @@ def install_guards(host) -> None:
         setattr(time, name, wall_clock(name, getattr(time, name)))
 
 
-def _student_line(frame) -> str:
-    """The innermost line of student code on the stack, first: the stack's own first lines are often asyncio's."""
-    while frame is not None and frame.f_code.co_filename.startswith(_FRAMEWORK_DIRS):
-        frame = frame.f_back
-    if frame is None:
-        return ""
-    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    return f"  student code at {frame.f_code.co_filename}, line {frame.f_lineno}, in {frame.f_code.co_name}: {line}\n"
-
-
 def watchdog(host, limit: float, deadline: float | None, real_limit: float | None, main_thread: int) -> None:
     """A turn of the loop that lasts `limit` real seconds is a busy loop, and the run may not outlive `deadline` (the
     tester's clock: CLOCK_MONOTONIC is one for all processes): say which peer and task hold the loop, and where,
@@ -101,9 +91,7 @@ def watchdog(host, limit: float, deadline: float | None, real_limit: float | Non
             continue
         task = asyncio.tasks._current_tasks.get(host.sim.loop)
         peer = getattr(task, "peer", None) or host.calling
-        frame = sys._current_frames().get(main_thread)
-        stack = "".join(traceback.format_stack(frame)[-8:]) if frame is not None else "(no stack)"
-        stack = _student_line(frame) + stack
+        stack = student_stack_text(sys._current_frames().get(main_thread), _NOT_STUDENT_CODE)
         if timed_out:
             kind, text = "timeout", (f"real time limit of {real_limit:g} s reached at virtual time "
                                      f"{host.sim.now():.3f} s; the student side was running "

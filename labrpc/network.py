@@ -33,12 +33,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import traceback
+import os
 
 from labrpc.codec import EncodeError, decode, encode
-from labrpc.errors import MisuseError, TaskCrashed
+from labrpc.errors import MisuseError, TaskCrashed, student_exception_text
 from labrpc.sim import Peer, current_peer, current_simulation, where
 
+_LABRPC_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 DEATH_CHECK_INTERVAL = 0.100   # how often a caller waiting on a slow handler checks that its server lives
 # Every delivered request spends this long on the wire (virtual), before Go's delays. In Go, real CPU time passes
 # between a call and its reply; on a virtual clock computation is free, so without it a client that loops over RPCs
@@ -126,9 +127,9 @@ class Server:
         return self._encode_reply(svc_meth, reply)
 
     def _handler_error(self, svc_meth: str, exc: Exception) -> TaskCrashed:
-        where_from = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)[-6:])
-        return TaskCrashed(f"{self._who()}: handler {svc_meth} raised {type(exc).__name__}: {exc}\n{where_from}",
-                           cause=exc)
+        # The student's frames only: the network's own (invoke, _finish) say nothing about the bug.
+        text = student_exception_text(self._who(), f"handler {svc_meth}", exc, (_LABRPC_DIR,))
+        return TaskCrashed(text, cause=exc)
 
     def _encode_reply(self, svc_meth: str, reply) -> bytes:
         try:

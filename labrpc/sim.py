@@ -26,6 +26,7 @@ import contextlib
 import contextvars
 import ctypes
 import hashlib
+import os
 import random
 import selectors
 import sys
@@ -35,7 +36,7 @@ import traceback
 from typing import Any, Awaitable, Callable, Iterator
 
 from labrpc.errors import (BusyLoopError, DeadlockError, MisuseError, SimulationError, TaskCrashed,
-                           TimeLimitExceeded)
+                           TimeLimitExceeded, student_exception_text, student_stack_text)
 
 # The peer a piece of code runs as. Tasks copy the context when created, so everything a peer starts is its own.
 _current_peer: contextvars.ContextVar[Peer | None] = contextvars.ContextVar("raftlab_peer", default=None)
@@ -353,9 +354,8 @@ def _fail_if_unretrieved(task: asyncio.Task, turns_left: int) -> None:
         return
     exc = task.exception()   # marks it retrieved: asyncio will not log it a second time
     peer = _peer_of(task)
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    sim.fail(TaskCrashed(f"{peer.name if peer else 'tester'} at {sim.now():.3f} s: task {task.get_name()} "
-                         f"raised {type(exc).__name__}: {exc}\n{text}", cause=exc))
+    sim.fail(TaskCrashed(student_exception_text(f"{peer.name if peer else 'tester'} at {sim.now():.3f} s",
+                                                f"task {task.get_name()}", exc, _FRAMEWORK_FILES), cause=exc))
 
 
 def _forbidden_sleep(seconds: float) -> None:
@@ -369,6 +369,31 @@ def _forbidden_sleep(seconds: float) -> None:
 
 
 _real_sleep = time.sleep
+_WALL_CLOCKS = ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
+_real_clocks = {name: getattr(time, name) for name in _WALL_CLOCKS}
+# The framework's files: they may read the wall clock during a run, and stacks shown to students leave them out.
+# With installed packages (asyncio's loop, rich's live view) everything else is student code (a submission, the
+# reference, a mutant).
+_FRAMEWORK_FILES = tuple(os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep + name + os.sep
+                       for name in ("labrpc", "tester", "grading")) + (os.path.dirname(os.__file__) + os.sep, "<")
+
+
+def _wall_clock(name: str):
+    """time.<name> while a virtual-clock world runs here: the tester's own reads pass, student code's fail the run
+    (it would make the run depend on the machine, and a replay differ)."""
+    real = _real_clocks[name]
+
+    def read():
+        sim = _current_sim
+        caller = sys._getframe(1).f_code.co_filename
+        if (sim is None or sim.partner is not None or threading.get_ident() != sim.loop_thread
+                or caller.startswith(_FRAMEWORK_FILES) or "site-packages" in caller):
+            return real()
+        error = MisuseError(f"{where()}: reading the wall clock (time.{name}()) makes a run depend on the machine, "
+                            f"and its replay differ. Use asyncio.get_running_loop().time() (virtual seconds).")
+        sim.fail(error)
+        raise error
+    return read
 
 
 def _tasks_from_another_thread(sim: Simulation) -> str:
@@ -398,7 +423,7 @@ def _watchdog(sim: Simulation, stop: threading.Event, busy_limit: float | None, 
             task = asyncio.tasks._current_tasks.get(sim.loop)
             peer = _peer_of(task)
             frame = sys._current_frames().get(sim.loop_thread)
-            stack = "".join(traceback.format_stack(frame)[-8:]) if frame is not None else "(no stack)"
+            stack = student_stack_text(frame, _FRAMEWORK_FILES)
             sim.fail(BusyLoopError(
                 f"{peer.name if peer else 'tester'} at virtual time {sim.now():.3f} s: task "
                 f"{task.get_name() if task else '?'} ran for {busy_limit:g} s of real time without yielding "
@@ -446,6 +471,9 @@ def run(main: Callable[[], Awaitable], *, seed: int, clock: str = "virtual", tim
     guard = threading.Thread(target=_watchdog, args=(sim, stop_watchdog, busy_limit, real_time_limit),
                              daemon=True, name="raftlab-watchdog") if busy_limit is not None else None
     _current_sim, time.sleep = sim, _forbidden_sleep
+    if clock == "virtual":
+        for name in _WALL_CLOCKS:
+            setattr(time, name, _wall_clock(name))
     try:
         asyncio.set_event_loop(loop)
         sim.start = loop.time()
@@ -484,6 +512,8 @@ def run(main: Callable[[], Awaitable], *, seed: int, clock: str = "virtual", tim
             _teardown(sim, loop)
         finally:
             _current_sim, time.sleep = None, _real_sleep
+            for name, real in _real_clocks.items():
+                setattr(time, name, real)
             asyncio.set_event_loop(None)
             random.setstate(random_state)
 

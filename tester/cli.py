@@ -1,16 +1,20 @@
 """The `raftlab` command line.
 
+    raftlab --version                          the version, where it is installed, the Python
     raftlab test SELECTOR... [--impl DIR|MODULE] [--seed N] [--runs R] [--workers W] [--timeout S]
                  [--clock virtual|real] [--schedule fifo|shuffle] [--output DIR] [--json FILE] [--junit FILE]
                  [--check-determinism] [--scheduler ADDRESS] [-v] [--in-process]
-        SELECTOR: a part (2A … 3B), a lab (lab2, lab3), all, or a Go test name (TestBackup2B).
+        SELECTOR: a part (2A … 3B), a lab (lab2, lab3), all, a Go test name in any case (TestBackup2b), or else
+        part of a name, like Go's -run (backup: every test whose name contains it); see tester.registry.select.
         One run of each test (no --workers, --runs, --json, --junit, --check-determinism): in this process,
         printing the Go-style lines as they come. Anything more: the parallel runner (tester.batch), one worker
         process per run at a time, a live view, a summary table, logs of failing runs in --output.
         Student code runs in a process of its own (sandboxed by bubblewrap when installed); --in-process runs it
         here instead, for debuggers and profilers (not isolated).
         Exit status 0 if every run passed, 1 if any failed, 2 on bad usage, 3 if a submission changed raftlab's
-        own files (possible only unsandboxed), 130 when interrupted.
+        own files (possible only unsandboxed), 130 when interrupted (after a summary of the runs that finished).
+        Commands and paths are printed on one line whatever the terminal's width, for copy and paste.
+    raftlab test --list [SELECTOR...]          the tests (all, or those selected): name, part, title
     raftlab replay | logs | init | check        see tester.tools_cli and tester.check_cli
     raftlab grade                               see grading.cli
 
@@ -21,7 +25,10 @@ the current one: run from inside a submission, `python -m` would import the subm
 
 from __future__ import annotations
 
+import functools
+import importlib.metadata
 import os
+import platform
 import random
 import sys
 import time
@@ -37,7 +44,7 @@ from grading.cli import grade
 from tester.check_cli import check
 from tester.impl import ImplError, trusted_boot
 from tester.students import check_impl
-from tester.reports import write_json, write_junit
+from tester.reports import printable, write_json, write_junit
 from tester.run_one import TesterTampered, replay_command, run_test
 from tester.runner import Record, plan_runs
 from tester.students.integrity import protect_this_process
@@ -49,7 +56,17 @@ STYLES = {"title": "bold", "passed": "green", "warning": "yellow", "fail": "bold
 DEFAULT_TIMEOUT_S = 300.0
 
 
+def _version() -> str:
+    try:
+        version = importlib.metadata.version("raftlab")
+    except importlib.metadata.PackageNotFoundError:
+        version = "(not installed: pip install -e .)"
+    return f"{version} ({os.path.dirname(os.path.dirname(os.path.abspath(__file__)))}, Python " \
+           f"{platform.python_version()})"
+
+
 @click.group()
+@click.version_option(_version(), prog_name="raftlab", message="%(prog)s %(version)s")
 def cli():
     """raftlab: the MIT 6.824 Raft and KV lab tester, on a deterministic virtual-time simulation."""
 
@@ -63,8 +80,22 @@ def main():
     cli(prog_name="raftlab")
 
 
+def _ctrl_c_exits_130(command):
+    """Ctrl-C outside the runs (loading the tests, importing --impl) ends in status 130, not in click's "Aborted!"
+    and 1. (The runs catch it themselves, to sum up what finished first.)"""
+    @functools.wraps(command)
+    def guarded(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("interrupted")
+            raise SystemExit(130) from None
+    return guarded
+
+
 @cli.command()
-@click.argument("selectors", nargs=-1, required=True)
+@click.argument("selectors", nargs=-1)
+@click.option("--list", "list_only", is_flag=True, help="List the tests (all, or the selected ones) and run nothing.")
 @click.option("--impl", "impl", default=None, metavar="DIR|MODULE",
               help="Directory holding your raft/ (and kvraft/), or a dotted module name. Default: the reference.")
 @click.option("--seed", type=int, default=None, help="Seed of the first run (default: a random one, printed).")
@@ -91,14 +122,33 @@ def main():
 @click.option("--in-process", is_flag=True,
               help="Debugging only, NOT isolated: run student code in the tester's own process, so that pdb, "
                    "breakpoint() and profilers see it. Its verdicts are not to be trusted for grading.")
-def test(selectors, impl, seed, runs, workers, timeout, clock, schedule, output, json_path, junit_path,
+@_ctrl_c_exits_130
+def test(selectors, list_only, impl, seed, runs, workers, timeout, clock, schedule, output, json_path, junit_path,
          check_determinism, scheduler, verbose, in_process):
-    """Run lab tests: parts (2A … 3B), labs (lab2, lab3), all, or test names (TestBackup2B)."""
+    """Run lab tests: parts (2A … 3B), labs (lab2, lab3), all, or test names (TestBackup2B, in any case).
+
+    A selector that is none of these selects every test whose name contains it, in any case, like Go's
+    `-run Backup` (but not a regular expression); one that matches nothing is an error.
+
+    \b
+    Exit status:
+      0    every run passed
+      1    a run failed
+      2    bad usage
+      3    a submission changed raftlab's own files (possible only unsandboxed)
+      130  interrupted (after a summary of what finished)
+    """
     console = Console(highlight=False)
+    if not selectors and not list_only:
+        raise click.UsageError("say which tests to run: a part (2A … 3B), a lab (lab2, lab3), all, or (part of) a "
+                               "test name; `raftlab test --list` shows them")
     try:
-        tests = registry.select(selectors)
+        tests = registry.select(selectors or ["all"])
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    if list_only:
+        _list(tests)
+        return
     for path in (json_path, junit_path):   # before any run: a batch must not end in a report it cannot write
         if path and not os.access(os.path.dirname(os.path.abspath(path)), os.W_OK):
             raise click.UsageError(f"cannot write {path}: its folder {os.path.dirname(os.path.abspath(path))} does "
@@ -134,16 +184,24 @@ def test(selectors, impl, seed, runs, workers, timeout, clock, schedule, output,
                            junit_path=junit_path,
                            check_determinism=check_determinism, verbose=verbose, in_process=in_process)
         raise SystemExit(status)
-    _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process)
+    _run_here(tests, seed, impl, clock, schedule, timeout, in_process)
 
 
 def announce_isolation(console: Console, in_process: bool) -> None:
-    """Say once where student code runs when that is not the sandboxed default."""
+    """Say once where student code runs when that is not the sandboxed default (on one line: it holds a command)."""
     if in_process:
         console.print("note: --in-process: student code runs inside the tester's own process (debugging mode, NOT "
-                      "isolated: a submission can change these results)", style="yellow")
+                      "isolated: a submission can change these results)", style="yellow", soft_wrap=True)
     else:
-        warn_once(lambda text: console.print(escape(text), style="yellow"))
+        warn_once(lambda text: console.print(escape(text), style="yellow", soft_wrap=True))
+
+
+def _list(tests) -> None:
+    """One line per test: its Go name, its part and its title without the part that Go's title repeats."""
+    width = max(len(t.name) for t in tests)
+    for t in tests:
+        title = t.title.removeprefix(f"Test ({t.part}): ").removeprefix("Test: ").removesuffix(f" ({t.part})")
+        click.echo(f"{t.name:<{width}}  {t.part}  {title}")
 
 
 class _StudentEcho:
@@ -160,44 +218,54 @@ class _StudentEcho:
         sys.stdout.flush()
 
 
-def _run_here(console, tests, seed, impl, clock, schedule, timeout, in_process) -> None:
+def _run_here(tests, seed, impl, clock, schedule, timeout, in_process) -> None:
     """One run of each test, one after the other, printing as they go (the student side, if isolated, is a child
-    process per run)."""
+    process per run); then a summary, also after Ctrl-C."""
+    # soft_wrap: rich never breaks a line at the terminal's width, so that a replay command or a path copied from
+    # the screen (or from `tmux capture-pane -J`) is whole. Nothing printed here is a table that needs the width.
+    console = Console(highlight=False, soft_wrap=True)
+
     def printer(text: str, kind: str) -> None:
-        console.print(escape(text), style=STYLES.get(kind, ""), soft_wrap=True)   # never cut a command or path
+        # printable: an in-process run's message holds whatever the student's exception held (escapes, surrogates)
+        console.print(escape(printable(text)), style=STYLES.get(kind, ""))
 
     announce_isolation(console, in_process)
     started = time.perf_counter()
-    failures, virtual = [], 0.0
-    for lab_test in tests:
-        try:
-            result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, printer=printer,
-                              real_time_limit=timeout, in_process=in_process, sink=_StudentEcho())
-        except TesterTampered as exc:
-            console.print(f"STOPPED: {escape(str(exc))}", style="bold red", soft_wrap=True)
-            raise SystemExit(3) from None
-        except KeyboardInterrupt:
-            console.print(f"interrupted: {len(failures)} failed before Ctrl-C; the run in progress has no verdict",
-                          style="yellow", soft_wrap=True)
-            raise SystemExit(130) from None
-        virtual += result.virtual_s
-        if not result.passed:
-            failures.append(result)
-    console.print()
+    results, interrupted = [], False
+    try:
+        for lab_test in tests:
+            results.append(run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, printer=printer,
+                                    real_time_limit=timeout, in_process=in_process, sink=_StudentEcho()))
+    except TesterTampered as exc:
+        console.print(f"STOPPED: {escape(str(exc))}", style="bold red")
+        raise SystemExit(3) from None
+    except KeyboardInterrupt:
+        interrupted = True   # the test after the last result, if any, was cut short: the summary says so
+    failures = [result for result in results if not result.passed]
     unknown = sum(result.unknown for result in failures)   # no check failed, but one could not decide
-    summary = (f"{len(tests) - len(failures)} passed, {len(failures) - unknown} failed, {unknown} unknown in "
-               f"{time.perf_counter() - started:.1f} s real ({virtual:.1f} s virtual)")
-    if failures:
+    summary = (f"{len(results) - len(failures)} passed, {len(failures) - unknown} failed, {unknown} unknown in "
+               f"{time.perf_counter() - started:.1f} s real ({sum(r.virtual_s for r in results):.1f} s virtual)")
+    console.print()
+    if interrupted:
+        left = tests[len(results):]   # the first was cut short; the others never started
+        cut = f"; {left[0].name} was running and has no verdict" if left else ""
+        cut += f", {len(left) - 1} not started" if len(left) > 1 else ""
+        console.print(f"INTERRUPTED: {len(results)} of {len(tests)} tests finished: {summary}{cut}", style="yellow")
+    elif failures:
         console.print(f"FAIL: {summary}", style="bold red")
-        for result in failures:
-            first_line = result.message.splitlines()[0] if result.message else ""
-            verdict = "UNKNOWN: " if result.unknown else ""
-            console.print(f"  {result.test} seed={result.seed}: {verdict}{escape(first_line)}", style="red",
-                          soft_wrap=True)
-            console.print(f"    {replay_command(result.test, result.seed, impl, clock, schedule, in_process)}",
-                          style="dim", soft_wrap=True)
+    else:
+        console.print(f"PASS: {summary}", style="bold green")
+    for result in failures:
+        first_line = result.message.splitlines()[0] if result.message else ""
+        verdict = "UNKNOWN: " if result.unknown else ""
+        console.print(f"  {result.test} seed={result.seed}: {verdict}{escape(printable(first_line))}", style="red")
+        command = replay_command(result.test, result.seed, impl, clock, schedule, in_process,
+                                 result.trace_hash if result.exact else None)
+        console.print(f"    {command}", style="dim")
+    if interrupted:
+        raise SystemExit(130)
+    if failures:
         raise SystemExit(1)
-    console.print(f"PASS: {summary}", style="bold green")
 
 
 for command in (replay, logs, init, check, grade):

@@ -5,6 +5,8 @@
     await put(cfg, ck, key, value, log, cli)   cfg.op(), and an Operation in `log` (unless None) for client cli
     await append(cfg, ck, key, value, log, cli)
     await check(cfg, t, ck, key, value)        a Get (not logged) that must return value
+    difference(wanted, got) -> text            where two values part (for the messages of wrong Gets, under Go's):
+                                               the first differing "x c j y" element, else character; the sizes
     await spawn_clients_and_wait(t, cfg, ncli, fn)   ncli clients, each `await fn(me, ck, t)` with a fresh clerk
     next_value(prev, val), check_clnt_appends(t, clnt, v, count), check_concurrent_appends(t, v, counts)
     await select(events, timeout) -> event | None   the first of the asyncio.Events to be set within timeout (Go select)
@@ -26,10 +28,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import labrpc
+from labrpc.errors import show
 
 from tester.kv_config import Config, make_config
 from tester.porcupine import (APPEND, GET, KV_MODEL, PUT, CheckResult, KvInput, KvOutput, Operation,
@@ -88,7 +92,41 @@ async def append(cfg: Config, ck, key: str, value: str, log: OpLog | None, cli: 
 async def check(cfg: Config, t, ck, key: str, value: str) -> None:
     v = await get(cfg, ck, key, None, -1)
     if v != value:
-        t.fatalf(f"Get({key}): expected:\n{value}\nreceived:\n{v}")
+        t.fatalf(f"Get({key}): expected:\n{value}\nreceived:\n{v}\n{difference(value, v)}")
+
+
+# What the generic test's clients append ("x <client> <j> y"): a value made of these is compared element by element.
+_ELEMENT = re.compile(r"x -?\d+ -?\d+ y")
+_SNIPPET = 24   # characters of each value shown where they part
+
+
+def difference(wanted: str, got: str) -> str:
+    """Where got departs from wanted, in two indented lines: the first element (or character) that differs, or what
+    one has beyond the other, then both sizes. The values themselves can be thousands of characters long."""
+    elements = [_ELEMENT.findall(v) if _ELEMENT.sub("", v) == "" else None for v in (wanted, got)]
+    unit = "element" if None not in elements and (elements[0] or elements[1]) else "character"
+    want, have = elements if unit == "element" else (wanted, got)
+    at = next((i for i, (a, b) in enumerate(zip(want, have)) if a != b), min(len(want), len(have)))
+
+    def part(value):
+        return show(value[at] if unit == "element" else value[at:at + _SNIPPET])
+
+    if at < len(want) and at < len(have):
+        after = f", after {show(want[at - 1])}" if unit == "element" and at > 0 else ""
+        where = f"first difference at {unit} {at} (counting from 0){after}: wanted {part(want)}, got {part(have)}"
+    elif at < len(have):
+        where = (f"got has the {_count(at, unit)} wanted, then {len(have) - at} more, starting with" if at else
+                 "wanted is empty; got starts with") + f" {part(have)}"
+    else:
+        where = (f"got stops after {_count(at, unit)}; wanted goes on with {len(want) - at} more, starting with"
+                 if at else "got is empty; wanted starts with") + f" {part(want)}"
+    sizes = [_count(len(items), unit) + (f" ({len(value)} chars)" if unit == "element" else "")
+             for items, value in ((want, wanted), (have, got))]
+    return f"  {where}\n  wanted: {sizes[0]}; got: {sizes[1]}"
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}{'' if n == 1 else 's'}"
 
 
 # --- clients
@@ -210,7 +248,7 @@ async def generic_test(t, part: str, nclients: int, nservers: int, unreliable: b
                     v = await get(cfg, myck, key, op_log, cli)
                     # the following check only makes sense when we're not using random keys
                     if not randomkeys and v != last:
-                        t.fatalf(f"get wrong value, key {key}, wanted:\n{last}\n, got\n{v}\n")
+                        t.fatalf(f"get wrong value, key {key}, wanted:\n{last}\n, got\n{v}\n{difference(last, v)}")
         finally:
             clnts[cli].put_nowait(j)
 

@@ -12,10 +12,12 @@ Without `pip install -e .` (no entry point), add `-p tester.pytest_plugin`. What
     markers 2A 2B 2C 2D 3A 3B (one per part: `-m 2B`, `-m "2C or 2D"`), and `slow` for the framework's own slow tests
     collects `lab*_tests*.py` modules; each lab test (a function registered with @lab_test) becomes one item that
     runs through tester.run_one.run_test, so it gets the same simulation, limits, messages and replay command.
+    Its node id is always `tester/<module>.py::<Go name>`, whatever pytest's rootdir (see _node_id).
 """
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 
@@ -60,10 +62,22 @@ def pytest_report_header(config):
 def pytest_pycollect_makeitem(collector, name, obj):
     lab_test = getattr(obj, "lab_test", None)
     if isinstance(lab_test, registry.LabTest) and name == obj.__name__:
-        item = LabTestItem.from_parent(collector, name=lab_test.name, lab_test=lab_test)
+        item = LabTestItem.from_parent(collector, name=lab_test.name, lab_test=lab_test,
+                                       nodeid=_node_id(str(collector.path), lab_test.name))
         item.add_marker(lab_test.marker)
         return item
     return None
+
+
+# pytest picks its rootdir, from which node ids are relative, before it knows raftlab's options: in
+# `--impl /abs/path` it takes the path for a test path, and the ids became `../main/tester/lab2_tests.py::...` (or
+# lost their file). A lab test's id is relative to the folder that holds the tester package instead: the same for
+# every --impl, every working directory and an installed raftlab, so --deselect, --lf and CI history keep working.
+_PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _node_id(module_path: str, name: str) -> str:
+    return f"{os.path.relpath(module_path, _PACKAGE_PARENT).replace(os.sep, '/')}::{name}"
 
 
 class LabTestFailed(Exception):

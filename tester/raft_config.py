@@ -14,6 +14,8 @@
     cfg.n_committed(index) -> (count, cmd)
     await cfg.wait(index, n, start_term) -> cmd | -1   at least n peers applied index (-1: a term moved on)
     await cfg.one(cmd, expected_servers, retry) -> index   full agreement on one command
+    cfg.applied_at(index, cmd=None) -> text   a line per peer: what it applied at index, crashed, disconnected (the
+                                          failures of one, wait and n_committed add it under Go's line)
     await cfg.applier(i, apply_ch) / await cfg.applier_snap(i, apply_ch)   the tester's apply_ch readers
     cfg.ingest_snap(i, snapshot, index) -> error text ("" if fine)
     cfg.check_timeout()                   the 120 s (virtual) per-test limit
@@ -28,10 +30,12 @@
     same(a, b)                            Go interface equality: same type and equal value
     RAFT_ELECTION_TIMEOUT = 1.0, SNAPSHOT_INTERVAL = 10, TEST_TIME_LIMIT = 120.0
 
-Any fatal error raises TestFailure with the Go message; an error found by an applier fails the test at once
-(t.fail_now). Student code is always called as its own peer (tester.student_calls.call_as), so an exception in
-it fails the test with the peer and the virtual time in the message. Where student code runs (a process of its own,
-or this one) is t.students' business (tester.students): the harness reads the same either way.
+Any fatal error raises TestFailure with the Go message as its first line (lines under it may say what the tester
+saw); an error found by an applier fails the test at once (t.fail_now). Student code is always called as its own
+peer (tester.student_calls.call_as), so an exception in it fails the test with the peer and the virtual time in the
+message; so does a result of the wrong type (get_state's (int, bool), start's (int, int, bool), an ApplyMsg's
+fields; a bool is no int), showing the value returned. Where student code runs (a process of its own, or this one)
+is t.students' business (tester.students): the harness reads the same either way.
 """
 
 from __future__ import annotations
@@ -90,11 +94,11 @@ class RaftHandle:
 
     def get_state(self) -> tuple[int, bool]:
         result = self._call("Raft.get_state", "get_state")
-        return self._shape(result, 2, "Raft.get_state", "(term, is_leader)")
+        return self._typed(result, "Raft.get_state", (("term", int), ("is_leader", bool)))
 
     def start(self, command) -> tuple[int, int, bool]:
         result = self._call("Raft.start", "start", command)
-        return self._shape(result, 3, "Raft.start", "(index, term, is_leader)")
+        return self._typed(result, "Raft.start", (("index", int), ("term", int), ("is_leader", bool)))
 
     def snapshot(self, index: int, snapshot: bytes) -> None:
         self._call("Raft.snapshot", "snapshot", index, snapshot)
@@ -102,11 +106,42 @@ class RaftHandle:
     def kill(self) -> None:
         self._call("Raft.kill", "kill")
 
-    def _shape(self, result, size: int, what: str, expected: str):
-        if not isinstance(result, (tuple, list)) or len(result) != size:
-            raise TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: {what}() returned {show(result)}; "
-                              f"it must return {expected}")
-        return tuple(result)
+    def _typed(self, result, what: str, fields: tuple[tuple[str, type], ...]) -> tuple:
+        """result, if it is the tuple the API promises (Go's typed results: a string "True" or a list is no
+        answer); else a failure naming the peer, the call, the value returned and what is wrong with it."""
+        promise = (f"({', '.join(name for name, _ in fields)}), a tuple of "
+                   f"({', '.join(kind.__name__ for _, kind in fields)})")
+        if not isinstance(result, tuple):
+            problem = f"it is of type {type(result).__name__}"
+        elif len(result) != len(fields):
+            problem = f"it has {len(result)} item{'' if len(result) == 1 else 's'}"
+        else:
+            problem = _wrong_types(zip(fields, result))
+            if not problem:
+                return tuple(result)
+        raise TestFailure(f"{self.peer.name} at {labrpc.now():.3f} s: {what}() returned {show(result)}; it must "
+                          f"return {promise}, but {problem}")
+
+
+def _is_a(value, kind: type) -> bool:
+    """isinstance, except that a bool is no int: Go's int and bool are distinct types, and a term of True is a bug."""
+    return isinstance(value, kind) and (kind is bool or not isinstance(value, bool))
+
+
+_MISSING = object()   # a field the object does not have
+
+
+def _a_value(value) -> str:
+    """ "the str 'True'": a value and its type, for a message."""
+    if value is _MISSING:
+        return "missing"
+    return "None" if value is None else f"the {type(value).__name__} {show(value)}"
+
+
+def _wrong_types(named_values) -> str:
+    """ "is_leader is the str 'True', term is None" for each ((name, type), value) whose value is not of its type
+    (_is_a); "" if all are."""
+    return ", ".join(f"{name} is {_a_value(value)}" for (name, kind), value in named_values if not _is_a(value, kind))
 
 
 async def make_config(t: T, n: int, unreliable: bool, snapshot: bool) -> Config:
@@ -350,7 +385,8 @@ class Config:
             if index in self.logs[i]:
                 cmd1 = self.logs[i][index]
                 if count > 0 and not same(cmd, cmd1):
-                    self.t.fatalf(f"committed values do not match: index {index}, {show(cmd)}, {show(cmd1)}")
+                    self.t.fatalf(f"committed values do not match: index {index}, {show(cmd)}, {show(cmd1)}\n"
+                                  f"{self.applied_at(index)}")
                 count += 1
                 cmd = cmd1
         return count, cmd
@@ -371,13 +407,14 @@ class Config:
                         return -1
         nd, cmd = self.n_committed(index)
         if nd < n:
-            self.t.fatalf(f"only {nd} decided for index {index}; wanted {n}")
+            self.t.fatalf(f"only {nd} decided for index {index}; wanted {n}\n{self.applied_at(index)}")
         return cmd
 
     async def one(self, cmd, expected_servers: int, retry: bool) -> int:
         """Do a complete agreement on cmd; return its index. Tries every connected peer until one accepts."""
         t0 = labrpc.now()
         starts = 0
+        accepted = None   # the last start() that took cmd: (server, index, term, when), for the failure message
         while labrpc.now() - t0 < 10 and not self.finished:
             # try all the servers, maybe one is the leader.
             index = -1
@@ -385,9 +422,10 @@ class Config:
                 starts = (starts + 1) % self.n
                 rf = self.rafts[starts] if self.connected[starts] else None
                 if rf is not None:
-                    index1, _, ok = rf.start(cmd)
+                    index1, term1, ok = rf.start(cmd)
                     if ok:
                         index = index1
+                        accepted = (starts, index1, term1, labrpc.now())
                         break
             if index != -1:
                 # somebody claimed to be the leader and to have submitted our command; wait a while for agreement.
@@ -398,12 +436,42 @@ class Config:
                         return index   # committed, and it was the command we submitted
                     await asyncio.sleep(0.020)
                 if not retry:
-                    self.t.fatalf(f"one({show(cmd)}) failed to reach agreement")
+                    self.t.fatalf(self._no_agreement(cmd, expected_servers, accepted))
             else:
                 await asyncio.sleep(0.050)
         if not self.finished:
-            self.t.fatalf(f"one({show(cmd)}) failed to reach agreement")
+            self.t.fatalf(self._no_agreement(cmd, expected_servers, accepted))
         return -1
+
+    def _no_agreement(self, cmd, expected_servers: int, accepted) -> str:
+        """Go's "one(cmd) failed to reach agreement", then what the tester saw: which start() took the command, how
+        many servers applied its index and what each holds there."""
+        go = f"one({show(cmd)}) failed to reach agreement"
+        if accepted is None:
+            connected = [f"S{i}" for i in range(self.n) if self.connected[i] and self.rafts[i] is not None]
+            return (f"{go}\n  no start() accepted it: each returned is_leader=False (connected servers: "
+                    f"{', '.join(connected) or 'none'})")
+        server, index, term, when = accepted
+        count = sum(index in log for log in self.logs)
+        return (f"{go}\n  the last start() to accept it: S{server} at {when:.3f} s, index {index}, term {term}; index "
+                f"{index} applied by {count} server(s), {expected_servers} wanted:\n{self.applied_at(index, cmd)}")
+
+    def applied_at(self, index: int, cmd=None) -> str:
+        """A line per peer, for a failure message: what it applied at index (marked when that is not cmd), or how far
+        it applied; crashed or disconnected."""
+        lines = []
+        for i in range(self.n):
+            notes = ["crashed"] if self.rafts[i] is None else [] if self.connected[i] else ["disconnected"]
+            if index in self.logs[i]:
+                held = self.logs[i][index]
+                if cmd is not None and not same(held, cmd):
+                    notes.insert(0, f"not {show(cmd)}")
+                text = show(held)
+            else:
+                text, last = f"nothing at index {index}", max(self.logs[i], default=0)
+                notes.insert(0, f"applied up to {last}" if last else "applied nothing yet")
+            lines.append(f"  S{i}: {text}" + (f" ({'; '.join(notes)})" if notes else ""))
+        return "\n".join(lines)
 
     # --- a test's life
     def begin(self, description: str) -> None:
@@ -438,8 +506,23 @@ class Config:
         self.check_timeout()
 
 
+# What an ApplyMsg's fields must be (Go's struct is typed): always, for a command, for a snapshot (whose snapshot
+# may be None: ingest_snap fails it with Go's "nil snapshot").
+_APPLY_FLAGS = (("command_valid", bool), ("snapshot_valid", bool))
+_APPLY_COMMAND = (("command_index", int),)
+_APPLY_SNAPSHOT = (("snapshot", bytes), ("snapshot_term", int), ("snapshot_index", int))
+
+
 def _apply_msg(i: int, m) -> ApplyMsg:
+    """m, if it is an ApplyMsg whose fields have the types the API promises; else the failure, naming the field."""
     if not hasattr(m, "command_valid") or not hasattr(m, "snapshot_valid"):
         raise TestFailure(f"S{i} at {labrpc.now():.3f} s: apply_ch received {show(m)}; send labrpc.ApplyMsg "
                           f"objects on apply_ch")
+    fields = _APPLY_FLAGS + (_APPLY_COMMAND if m.command_valid is True else ()) \
+        + (_APPLY_SNAPSHOT if m.snapshot_valid is True and getattr(m, "snapshot", _MISSING) is not None else ())
+    problem = _wrong_types(((name, kind), getattr(m, name, _MISSING)) for name, kind in fields)
+    if problem:
+        raise TestFailure(f"S{i} at {labrpc.now():.3f} s: apply_ch received {show(m)}, but {problem}; an ApplyMsg "
+                          f"holds command_valid: bool, command_index: int, snapshot_valid: bool, snapshot: bytes, "
+                          f"snapshot_term: int, snapshot_index: int")
     return m

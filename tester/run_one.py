@@ -6,17 +6,20 @@
         Student code runs in a process of its own (tester.students) unless in_process (debugging only: not
         isolated); log_topics: None (student logs off), [] (every topic) or a list of topics; sink(text) receives
         what student code prints and logs (default: this process's stdout, or nothing when quiet).
-        Prints (unless quiet) the title, the Go-style Passed line with seed=N, or on failure the message and the
-        exact replay command; printer(text, kind) replaces print (kinds: title, passed, warning, info, fail);
-        on_trace(line) receives every trace event of the simulation (see labrpc.run); real_time_limit stops a
-        run that takes longer than that many real seconds (it fails, listing its tasks).
+        Prints (unless quiet) the title, the Go-style Passed line with seed=N, or on failure the message, the
+        trace hash and the exact replay command (with --expect-hash when the run replays exactly);
+        printer(text, kind) replaces print (kinds: title, passed, warning, info, fail); on_trace(line) receives
+        every trace event of the simulation (see labrpc.run); real_time_limit stops a run that takes longer than
+        that many real seconds (it fails, listing its tasks).
         Never raises for a failing test: student exceptions, harness fatals, deadlocks, busy loops, the time
         limit and a broken --impl all become a failed RunResult with their message. Raises TesterTampered only
         when raftlab's own files changed during the run (possible only unsandboxed): no verdict can be trusted.
-    RunResult(test, seed, passed, message, virtual_s, real_s, rpcs, bytes, trace_hash, output, unknown)
-        unknown: no check failed but one could not decide (t.unknown, the message): passed is False then
-    replay_command(test_name, seed, impl=None, clock="virtual", schedule="fifo", in_process=False)
-        -> "raftlab replay ... --seed N"
+    RunResult(test, seed, passed, message, virtual_s, real_s, rpcs, bytes, trace_hash, output, unknown, exact)
+        unknown: no check failed but one could not decide (t.unknown, the message): passed is False then;
+        exact: the trace is a function of the code, the seed and the mode, so a replay must give trace_hash again
+        (False on the real clock, or when real time stopped the run: --timeout, a busy loop)
+    replay_command(test_name, seed, impl=None, clock="virtual", schedule="fifo", in_process=False, expect_hash=None)
+        -> "raftlab replay TEST --seed N ... [--expect-hash H]" (the hash only on the virtual clock), one line
 """
 
 from __future__ import annotations
@@ -56,10 +59,12 @@ class RunResult:
     trace_hash: str
     output: str
     unknown: bool = False
+    exact: bool = True
 
 
 def replay_command(test_name: str, seed: int, impl=None, clock: str = "virtual", schedule: str = "fifo",
-                   in_process: bool = False) -> str:
+                   in_process: bool = False, expect_hash: str | None = None) -> str:
+    """The command that runs this run again; with expect_hash, it also checks that it took the same path."""
     words = ["raftlab", "replay", test_name, "--seed", str(seed)]
     if impl is not None:
         words += ["--impl", impl.spec if isinstance(impl, Impl) else str(impl)]
@@ -69,6 +74,8 @@ def replay_command(test_name: str, seed: int, impl=None, clock: str = "virtual",
         words += ["--schedule", schedule]
     if in_process:
         words.append("--in-process")
+    if expect_hash and clock == "virtual":   # on the real clock no two runs share a trace
+        words += ["--expect-hash", expect_hash]
     return " ".join(words)
 
 
@@ -102,6 +109,7 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
     sims: list = []
     real0 = time.perf_counter()
     message = ""
+    stopped_by_real_time = False   # then where the run stopped depends on the machine, not on the seed
     students = handler = None
     try:
         t.students = students = open_students(impl, in_process=in_process, log_topics=log_topics, sink=sink)
@@ -120,9 +128,11 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
         message = str(exc)
     except labrpc.TimeLimitExceeded as exc:
         # Go's message is for the test's own 120 s; the per-run real-time limit (--timeout) says what it is.
-        message = str(exc) if str(exc).startswith("real time limit") else \
-            f"test took longer than {TEST_TIME_LIMIT:.0f} seconds ({exc})"
+        stopped_by_real_time = str(exc).startswith("real time limit")
+        message = str(exc) if stopped_by_real_time else f"test took longer than {TEST_TIME_LIMIT:.0f} seconds ({exc})"
     except labrpc.SimulationError as exc:
+        # A busy loop: in this process, the watchdog's BusyLoopError; isolated, the student side's "busy loop: ...".
+        stopped_by_real_time = isinstance(exc, labrpc.BusyLoopError) or str(exc).startswith("busy loop")
         message = str(exc)
     except Exception as exc:   # a tester bug, or student code failing outside any guarded call
         message = f"unexpected {type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc)).rstrip()}"
@@ -146,10 +156,15 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
     if not message and not t.completed:   # positive evidence only: the test body must be seen to finish
         message = "the test did not run to its end (harness bug?)"
     passed = not message
+    trace_hash = sim.trace_hash() if sim is not None else ""
+    exact = clock == "virtual" and not stopped_by_real_time
     if not passed:
         verdict, kind = ("UNKNOWN", "warning") if unknown else ("FAIL", "fail")
         t.print(f"--- {verdict}: {lab_test.name} ({virtual_s:.2f} s virtual, {real_s:.2f} s real)  seed={seed}", kind)
         t.print("    " + message.replace("\n", "\n    "), kind)
-        t.print(f"    replay: {replay_command(lab_test.name, seed, impl, clock, schedule, in_process)}", "info")
-    return RunResult(lab_test.name, seed, passed, message, virtual_s, real_s, rpcs, nbytes,
-                     sim.trace_hash() if sim is not None else "", "\n".join(t.lines), unknown)
+        inexact = "" if exact else " (it depends on real time: a replay's will differ)"
+        t.print(f"    trace hash: {trace_hash}{inexact}", "info")
+        command = replay_command(lab_test.name, seed, impl, clock, schedule, in_process, trace_hash if exact else None)
+        t.print(f"    replay: {command}", "info")
+    return RunResult(lab_test.name, seed, passed, message, virtual_s, real_s, rpcs, nbytes, trace_hash,
+                     "\n".join(t.lines), unknown, exact)

@@ -8,19 +8,24 @@
     RunSpec(test, seed, copy=0, impl=None, tag="")   impl: this run's own --impl (default: run_many's); tag: a
             label (a grader's submission name) carried to its Record and put in front of its log's name
     Record: test, seed, status ("passed" | "failed" | "timeout" | "crashed" | "unknown" | "nondeterministic"),
-            message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path (a failing run's log, else ""), copy, tag
+            message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path (a failing run's log, else ""), copy, tag,
+            exact (the trace replays: not stopped by real time, virtual clock)
 
 Workers are plain subprocesses (`python -m tester.worker`) that speak JSON lines. The output folder keeps the logs
-of failing runs only (and is removed when empty); the workers' scratch (`.workers/`) goes at the end. A run past its timeout gets
+of failing runs only (and is removed when empty), plus, for a seed whose two runs took different paths, both runs'
+traces; the workers' scratch (`.workers/`) goes at the end. A run past its timeout gets
 SIGUSR1 (its worker dumps every thread's stack), then is killed; its stacks and the tail of its output become the
 message. Workers run with PYTHONHASHSEED fixed, so code that iterates over sets of strings still replays exactly;
 with check_determinism each seed runs a second time under another hash seed, and the two traces are compared
-event by event.
+event by event: a seed gives one Record once both runs ended ("nondeterministic" if they differ: the message
+shows the first two differing events, with peer names, and the hint).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import itertools
 import json
 import os
 import selectors
@@ -64,6 +69,7 @@ class Record:
     log_path: str = ""
     copy: int = 0
     tag: str = ""
+    exact: bool = True
     output: str = field(default="", repr=False)
 
     @property
@@ -157,7 +163,7 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
     busy: dict[int, _Worker] = {}
     selector = selectors.DefaultSelector()
     records = RunList()
-    pairs: dict[tuple[str, int], Record] = {}
+    pairs: dict[tuple[str, int, str], Record] = {}   # a seed's first finished run, until its twin ends
     paired = any(spec.copy for spec in specs)
     spawned = 0
 
@@ -182,7 +188,7 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
         else:
             idle.append(worker)
         if paired:
-            record = _pair_up(record, pairs, work_dir)
+            record = _pair_up(record, pairs, work_dir, output_dir)
         if record is not None:
             records.append(record)
             if on_result:
@@ -265,34 +271,101 @@ def _record_from_answer(answer: dict) -> Record:
                     f"`raftlab test --check-determinism`")
     return Record(answer["test"], answer["seed"], status, message, answer.get("virtual_s", 0.0),
                   answer.get("real_s", 0.0), answer.get("rpcs", 0), answer.get("bytes", 0),
-                  answer.get("trace_hash", ""), output=answer.get("output", ""))
+                  answer.get("trace_hash", ""), output=answer.get("output", ""),
+                  exact=answer.get("exact", True) and status != "timeout")
 
 
-def _pair_up(record: Record, pairs: dict, work_dir: Path) -> Record | None:
-    """With the determinism check, a seed's result is ready once both of its runs are; then compare traces."""
-    twin = pairs.pop((record.test, record.seed), None)
+DETERMINISM_HINT = ("hint: the second run differed only in its PYTHONHASHSEED. Common causes: iterating over a set "
+                    "(or a dict keyed by objects), hash() of a str or bytes, id(), reading the wall clock "
+                    "(time.time, datetime.now), threads")
+
+
+def _pair_up(record: Record, pairs: dict, work_dir: Path, output_dir: Path) -> Record | None:
+    """With the determinism check, a seed's result is ready once both of its runs are; then compare traces. Runs
+    that agree leave one log at most (the second is the same run) and no trace; runs that differ keep both traces
+    in the output folder, and the message names them and the logs they have (a failing run's)."""
+    twin = pairs.pop((record.test, record.seed, record.tag), None)
     if twin is None:
-        pairs[(record.test, record.seed)] = record
+        pairs[(record.test, record.seed, record.tag)] = record
         return None
     first, second = (twin, record) if twin.copy == 0 else (record, twin)
+    traces = [work_dir / f"{_stem(RunSpec(first.test, first.seed, copy, tag=first.tag))}.trace" for copy in (0, 1)]
     for broken in (first, second):
         if broken.status in ("timeout", "crashed"):
             return broken
-    if first.trace_hash != second.trace_hash:
-        first.status = "nondeterministic"
-        first.message = (f"two runs of seed {first.seed} took different paths: {_first_difference(first, work_dir)}"
-                         f"\nCommon causes: reading the wall clock (time.time, datetime.now), iterating over a "
-                         f"set or a dict keyed by objects, id(), threads.\n" + first.message).rstrip()
+    if first.trace_hash == second.trace_hash:
+        duplicates = traces + ([Path(second.log_path)] if second.log_path else [])
+        for path in duplicates:
+            path.unlink(missing_ok=True)
+        return first
+    kept = []
+    for trace in traces:
+        if trace.exists():
+            kept.append(str(trace.replace(output_dir / trace.name)))
+    logs = [log for log in (first.log_path, second.log_path) if log]
+    first.status = "nondeterministic"
+    first.log_path = first.log_path or second.log_path
+    first.message = "\n".join([
+        f"two runs of seed {first.seed} took different paths: {_first_difference(*map(Path, kept))}"
+        if len(kept) == 2 else f"two runs of seed {first.seed} took different paths (traces unavailable)",
+        f"  {DETERMINISM_HINT}",
+        *([f"  traces: {', '.join(kept)}"] if kept else []),
+        *([f"  logs:   {', '.join(logs)}"] if logs else []),
+        first.message]).rstrip()
     return first
 
 
-def _first_difference(record: Record, work_dir: Path) -> str:
-    stem = _stem(RunSpec(record.test, record.seed, tag=record.tag))
+def _first_difference(first: Path, second: Path) -> str:
+    """Where two traces part, for a person: the event number and both events, each as
+    "at 0.529600 s: S2 -> S0 send Raft.request_vote". Trace lines are labrpc's "<microseconds> <event tuple>",
+    with the calling peer after a tab when the worker wrote it: an end's destination comes from its "send"
+    events; without a caller an event reads "at 0.529600 s: send Raft.request_vote (to S0)"."""
+    ends: dict = {}   # end name -> the server it sends to (the same in both runs: one seed draws the same names)
     try:
-        with open(work_dir / f"{stem}.trace") as a, open(work_dir / f"{stem}-copy1.trace") as b:
-            for number, (left, right) in enumerate(zip(a, b), start=1):
+        with open(first, errors="replace") as a, open(second, errors="replace") as b:
+            for number, (left, right) in enumerate(itertools.zip_longest(a, b), start=1):
+                if left is None or right is None:
+                    return (f"the {'second' if left is None else 'first'} run went on after event {number - 1}, "
+                            f"where the other stopped; its next event:\n  {_describe(left or right, ends)}")
                 if left != right:
-                    return f"they part at event {number}:\n  first run:  {left.rstrip()}\n  second run: {right.rstrip()}"
+                    return (f"they part at event {number}:\n  first run:  {_describe(left, ends)}\n"
+                            f"  second run: {_describe(right, ends)}")
+                _learn_end(left, ends)
     except OSError as exc:
         return f"(traces unavailable: {exc})"
-    return "one trace is a prefix of the other (one run stopped earlier)"
+    return "(their trace files are the same event for event, yet their hashes differ)"
+
+
+def _parse(line: str):
+    """A trace line as (seconds, event tuple, caller), or None if it is not one."""
+    text, _, caller = line.rstrip("\n").partition("\t")
+    micros, _, event = text.partition(" ")
+    try:
+        at, event = int(micros) / 1e6, ast.literal_eval(event)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if not (isinstance(event, tuple) and len(event) >= 2 and isinstance(event[1], str)):
+        return None
+    return at, event, caller
+
+
+def _learn_end(line: str, ends: dict) -> None:
+    """Note where an end sends, from a "send" event (the only kind that names the server)."""
+    if "('send', " in line:
+        parsed = _parse(line)
+        if parsed and parsed[1][0] == "send" and len(parsed[1]) == 4:
+            ends[parsed[1][1]] = parsed[1][3]
+
+
+def _describe(line: str, ends: dict) -> str:
+    """One trace line for a person (see _first_difference); the line itself if it is not a trace event."""
+    parsed = _parse(line)
+    if parsed is None:
+        return line.rstrip("\n")
+    at, (kind, end, *rest), caller = parsed
+    if kind == "send" and len(rest) == 2:
+        ends[end] = rest.pop()   # the server: shown as the destination
+    server = ends.get(end)
+    to = f"S{server}" if isinstance(server, int) else str(server) if server is not None else "?"
+    what = " ".join(map(str, [kind, *rest]))
+    return f"at {at:.6f} s: {caller} -> {to} {what}" if caller else f"at {at:.6f} s: {what} (to {to})"

@@ -3,15 +3,20 @@
     raftlab replay TEST --seed S [--impl DIR] [--clock ...] [--schedule ...] [--topics T,..] [--expect-hash H]
                    [--in-process] [--timeout S]
         run exactly that run again with log lines shown (student code in a process of its own, unless
-        --in-process); print its trace hash; exit 0 only if the run passed and the hash is the expected one
+        --in-process); print its trace hash. Exit status 0 if the run passed (with the expected hash), 1 if it
+        failed, 2 on bad usage, 3 if raftlab's own files changed, 4 if the hash is not the expected one (the code or
+        the mode changed, or the code is not deterministic), 130 when interrupted
     raftlab logs FILE|- [--just T,..] [--ignore T,..] [--columns]
         show a log with a colour per topic, optionally a column per peer
+        (exit 2 naming the file when it is not a raftlab log: binary, empty, or no line of it a log line)
     raftlab init DIR
-        copy the student template (raft/, kvraft/, README.md) into DIR
+        copy the student template (raft/, kvraft/, README.md) into DIR, a new folder or one without them; exit 1
+        naming the path when it cannot be written (nothing half-written is left)
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from importlib import resources
@@ -22,8 +27,8 @@ from rich.console import Console
 
 from tester import registry
 from tester.impl import ImplError
-from tester.log_view import show_log
-from tester.run_one import run_test
+from tester.log_view import NotALog, show_log, text_lines
+from tester.run_one import TesterTampered, run_test
 from tester.students import check_impl
 
 
@@ -40,13 +45,24 @@ def _topics(value: str | None) -> list[str]:
 @click.option("--topics", default=None, metavar="T1,T2", help="Show only these log topics (default: all).")
 @click.option("--quiet-logs", is_flag=True, help="Do not show log lines (only the test's own output).")
 @click.option("--expect-hash", default=None, metavar="HASH",
-              help="The trace hash the failing run recorded: exit 1 if this run's differs.")
+              help="The trace hash the failing run printed: exit 4 if this run's differs.")
 @click.option("--in-process", is_flag=True,
               help="Debugging only, NOT isolated: run student code in this process (pdb, breakpoint(), profilers).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True,
               help="Real seconds the run may take.")
 def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_hash, in_process, timeout):
-    """Run one test with one seed again, exactly, with all log output shown."""
+    """Run one test with one seed again, exactly, with all log output shown.
+
+    \b
+    Exit status:
+      0    the run passed (and its trace hash is the one --expect-hash gave)
+      1    the run failed
+      2    bad usage
+      3    raftlab's own files changed during the run (possible only unsandboxed)
+      4    the trace hash differs from --expect-hash: the code or the mode
+           changed, or the code is not deterministic
+      130  interrupted
+    """
     from tester.cli import announce_isolation
     try:
         lab_test = registry.get(test_name)
@@ -56,39 +72,76 @@ def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_ha
     except ImplError as exc:
         raise click.UsageError(str(exc)) from None
     announce_isolation(Console(highlight=False, stderr=True), in_process)
-    result = run_test(test_name, seed=seed, impl=impl, clock=clock, schedule=schedule, in_process=in_process,
-                      log_topics=None if quiet_logs else _topics(topics), real_time_limit=timeout)
+    try:
+        result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, in_process=in_process,
+                          log_topics=None if quiet_logs else _topics(topics), real_time_limit=timeout)
+    except TesterTampered as exc:
+        click.echo(f"STOPPED: {exc}")
+        sys.exit(3)
+    except KeyboardInterrupt:
+        click.echo("interrupted: the run has no verdict")
+        sys.exit(130)
     click.echo(f"trace hash: {result.trace_hash}")
-    if expect_hash and expect_hash != result.trace_hash:
-        click.echo(f"the trace differs from the expected {expect_hash}: this run did not replay the recorded one "
-                   f"(nondeterministic code? try `raftlab test {test_name} --seed {seed} --check-determinism`)")
-        sys.exit(1)
+    if expect_hash and expect_hash.strip() != result.trace_hash:
+        if not result.exact:   # where it stopped depends on the machine: nothing to compare
+            click.echo(f"(not compared with --expect-hash: this run's trace depends on real time, "
+                       f"{'the real clock' if clock == 'real' else 'it was stopped by a real-time limit'})")
+        else:
+            click.echo(f"TRACE DIFFERS: expected {expect_hash.strip()}, got {result.trace_hash}: this run did not "
+                       f"replay the recorded one. Either the code changed since (the submission or raftlab), or the "
+                       f"mode differs (--in-process, --schedule: replay with the options printed), or the code is not "
+                       f"deterministic (`raftlab test {lab_test.name} --seed {seed} --check-determinism` tells)")
+            sys.exit(4)
     sys.exit(0 if result.passed else 1)
 
 
 @click.command()
-@click.argument("file", type=click.File("r"))
+@click.argument("file", type=click.File("rb"))
 @click.option("--just", default=None, metavar="T1,T2", help="Show only these topics.")
 @click.option("--ignore", default=None, metavar="T1,T2", help="Hide these topics.")
 @click.option("--columns", is_flag=True, help="Put each peer in its own column.")
 def logs(file, just, ignore, columns):
     """Show a raftlab log (FILE, or - for standard input) with a colour per topic."""
-    show_log(file, Console(highlight=False), just=_topics(just), ignore=_topics(ignore), columns=columns)
+    try:
+        show_log(text_lines(file), Console(highlight=False), just=_topics(just), ignore=_topics(ignore),
+                 columns=columns)
+    except NotALog as exc:
+        raise click.BadParameter(f"{file.name}: {exc}", param_hint="FILE") from None
 
 
 @click.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 def init(directory: Path):
-    """Copy the student template (raft/, kvraft/, README.md) into DIRECTORY."""
+    """Copy the student template (raft/, kvraft/, README.md) into DIRECTORY (new, or without those three)."""
     template = resources.files("student_template")
     targets = [directory / "raft", directory / "kvraft", directory / "README.md"]
-    clashes = [str(p) for p in targets if p.exists()]
+    clashes = [str(p) for p in targets if os.path.lexists(p)]
     if clashes:
         raise click.UsageError(f"{', '.join(clashes)} already exist(s): choose an empty folder, or move them away")
-    directory.mkdir(parents=True, exist_ok=True)
-    for package in ("raft", "kvraft"):
-        with resources.as_file(template / package) as source:
-            shutil.copytree(source, directory / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    with resources.as_file(template / "README.md") as readme:
-        shutil.copyfile(readme, directory / "README.md")
+    written: list[Path] = []   # what this command made, removed again if it stops half-way
+    try:
+        for folder in reversed([directory, *directory.parents]):
+            if not folder.exists():
+                folder.mkdir()
+                written.append(folder)
+        for package in ("raft", "kvraft"):
+            with resources.as_file(template / package) as source:
+                written.append(directory / package)
+                shutil.copytree(source, directory / package, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        with resources.as_file(template / "README.md") as readme:
+            written.append(directory / "README.md")
+            shutil.copyfile(readme, directory / "README.md")
+    except OSError as exc:
+        _remove(written)
+        where = "" if exc.filename in (None, str(directory)) else f" ({exc.filename})"
+        raise click.ClickException(f"cannot write the lab folder {directory}{where}: {exc.strerror or exc}") from None
     click.echo(f"Wrote your lab folder to {directory}. Next:\n  cd {directory}\n  raftlab test 2A --impl .")
+
+
+def _remove(paths: list[Path]) -> None:
+    """Remove what a failed `init` made, newest first; what cannot be removed stays (the error already says why)."""
+    for path in reversed(paths):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

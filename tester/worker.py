@@ -47,6 +47,17 @@ def _limit_memory() -> None:
         pass
 
 
+def _trace_writer(file):
+    """Trace lines for the determinism check, each with the peer whose code made the event after a tab (the
+    comparison then reads "S2 -> S0 send ..."); the hash is of the events alone, so it is the same either way."""
+    from labrpc.sim import current_peer
+
+    def write(line: str) -> None:
+        peer = current_peer()
+        file.write(f"{line}\t{peer.name if peer else 'tester'}\n")
+    return write
+
+
 def run_job(job: dict) -> dict:
     from tester.run_one import run_test
 
@@ -57,7 +68,7 @@ def run_job(job: dict) -> dict:
         os.environ["RAFTLAB_OUTPUT_DIR"] = job["output_dir"]
     trace_file = open(job["trace_path"], "w") if job.get("trace_path") else None
     try:
-        on_trace = (lambda line: trace_file.write(line + "\n")) if trace_file else None
+        on_trace = _trace_writer(trace_file) if trace_file else None
         result = run_test(job["test"], on_trace=on_trace, **common)
     finally:
         if trace_file:
@@ -69,6 +80,8 @@ def run_job(job: dict) -> dict:
             log.write(f"# {job['test']} seed={job['seed']}: {result.message.splitlines()[0] if result.message else ''}\n")
             again = run_test(job["test"], log_topics=[], sink=_CappedLog(log).write, **common)
             log.write(again.output)
+            if not again.output.endswith("\n"):   # a text file ends with one: `cat`, `tail` and editors expect it
+                log.write("\n")
         answer["replayed_hash"] = again.trace_hash
     return answer
 

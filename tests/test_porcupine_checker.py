@@ -138,24 +138,19 @@ def test_unknown_write_may_or_may_not_have_happened():
 # --- Porcupine's public histories ---------------------------------------------------------------------------
 
 DATA = find_test_data()
-CASES = published_cases(DATA) if DATA else []
-needs_data = pytest.mark.skipif(DATA is None, reason="Porcupine test data not found at ../shared/testdata/porcupine "
-                                                     "(tester.porcupine.testdata.find_test_data)")
+CASES = published_cases(DATA)
 
 
-@needs_data
 def test_all_108_published_histories_are_present():
     assert len(CASES) == 108 and sum(c.linearizable for c in CASES) == 3 + 23
 
 
-@needs_data
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_published_history_verdict(case):
     history = load_history(case.path)
     assert check_operations(MODELS[history.model], history.operations) == (OK if case.linearizable else ILLEGAL)
 
 
-@needs_data
 def test_verbose_witness_of_a_linearizable_history_is_a_real_linearization():
     history = load_history(DATA / "kv" / "c10-ok.txt")
     result, info = check_operations_verbose(KV_MODEL, history.operations)
@@ -167,7 +162,6 @@ def test_verbose_witness_of_a_linearizable_history_is_a_real_linearization():
         assert_legal_prefix(KV_MODEL, part.operations, order)
 
 
-@needs_data
 def test_verbose_partials_of_an_illegal_history():
     history = load_history(DATA / "kv" / "c10-bad.txt")
     result, info = check_operations_verbose(KV_MODEL, history.operations, timeout=10)

@@ -10,7 +10,6 @@ from tester.porcupine import (APPEND, CALL, CAS, GET, PUT, READ, RETURN, WRITE, 
 from tester.porcupine.testdata import find_test_data
 
 DATA = find_test_data()
-needs_data = pytest.mark.skipif(DATA is None, reason="Porcupine test data not found at ../shared/testdata/porcupine")
 
 
 def write(tmp_path, name, text):
@@ -52,7 +51,6 @@ def test_kv_log_errors_name_file_and_line(tmp_path, line, complaint):
     assert str(err.value).startswith(f"{path}:3: ") and complaint in str(err.value)
 
 
-@needs_data
 def test_kv_test_data_sizes_match_the_spec():
     # spec §7.5: operations and keys per file
     sizes = {"c01-ok": (58, 10), "c01-bad": (38, 8), "c10-ok": (337, 10), "c10-bad": (405, 10),

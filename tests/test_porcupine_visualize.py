@@ -2,11 +2,8 @@
 browser renders every operation without a script error."""
 import json
 import re
-import shutil
-import subprocess
 
-import pytest
-
+from browser import render_in_chromium
 from tester.porcupine import (GET, KV_MODEL, PUT, REGISTER_MODEL, Annotation, CheckResult, KvInput, KvOutput,
                               Operation, check_operations_verbose, load_history)
 from tester.porcupine.testdata import find_test_data
@@ -68,28 +65,10 @@ def test_visualize_takes_a_history_or_its_info(tmp_path):
 
 # --- in a real browser ------------------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def render_in_chromium(page, tmp_path, fragment=""):
-    """The DOM after the page's script ran, dumped by a headless chromium with nothing networked."""
-    proc = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={tmp_path / 'chromium-profile'}", "--dump-dom", page.resolve().as_uri() + fragment],
-        capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    body = re.search(r"<body([^>]*)>", proc.stdout)
-    assert body, f"no <body> in the dumped DOM: {proc.stdout[:500]!r}"
-    return dict(re.findall(r'([\w-]+)="([^"]*)"', body.group(1))), proc.stdout
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
 def test_chromium_renders_every_operation_without_script_errors(tmp_path):
-    ops, model, notes = STALE_READ, KV_MODEL, FAULTS
-    if DATA is not None:  # a real register history with unknown outcomes, plus the faults
-        ops, model = load_history(DATA / "etcd" / "etcd_000.log").operations, REGISTER_MODEL
-        notes = [Annotation(10, "partition [0 1] | [2 3 4]", end=30), Annotation(40, "crash", peer=2)]
+    # a real register history with unknown outcomes, plus the faults
+    ops, model = load_history(DATA / "etcd" / "etcd_000.log").operations, REGISTER_MODEL
+    notes = [Annotation(10, "partition [0 1] | [2 3 4]", end=30), Annotation(40, "crash", peer=2)]
     _, info = check_operations_verbose(model, ops)
     page = visualize(model, info, tmp_path / "view.html", annotations=notes)
     attrs, dom = render_in_chromium(page, tmp_path, "#first-error")  # as if "jump to first error" was clicked
@@ -103,7 +82,6 @@ def test_chromium_renders_every_operation_without_script_errors(tmp_path):
     assert dom.count('class="lp-bad"') == 1
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install -y chromium)")
 def test_chromium_reports_a_script_error(tmp_path):
     """The check above would catch a broken script: a page whose data the script cannot draw reports it."""
     page = visualize(KV_MODEL, STALE_READ, tmp_path / "view.html")

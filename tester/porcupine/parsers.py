@@ -2,11 +2,15 @@
 
 History(operations, annotations, model)         a parsed file; model is "kv" or "register"
 load_history(path, format="auto") -> History     format: "kv", "etcd", "json" or "auto" (guessed from the content)
+MAX_HISTORY_BYTES                                the largest file the loaders read (32 MiB, see below)
 parse_kv_log(path) -> [Operation]                Porcupine's kv test data (EDN-like maps, one per line)
 parse_etcd_log(path) -> [Operation]              Jepsen etcd register logs (Porcupine's test_data/jepsen)
 parse_json_history(path) -> History              our own format, below
 write_history(path, operations, annotations=())  write our JSON format, one operation per line
-HistoryFormatError                               a ValueError whose message starts with "FILE:LINE:"
+HistoryFormatError                               a ValueError whose message starts with "FILE:LINE:" (or "FILE:")
+
+Every loader reads the file once, as UTF-8, and refuses a file above MAX_HISTORY_BYTES before reading it (a pipe
+is read up to that bound): checking costs memory in proportion to the operations, and a lab history is far below.
 
 In the kv and etcd formats the time of an event is its position among the events (the Porcupine convention).
 A return closes the open invoke of the same process; an invoke never answered is closed at the very end of the
@@ -24,17 +28,24 @@ Our JSON format (what the KV harness writes) is an object
 """
 from __future__ import annotations
 
+import io
 import json
 import math
+import os
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Iterable
 
 from .history import Annotation, Operation
 from .models import APPEND, CAS, GET, PUT, READ, WRITE, KvInput, KvOutput, RegisterInput, RegisterOutput
 
 FORMATS = ("auto", "kv", "etcd", "json")
+
+# The busiest lab 3 tests record under 2,000 operations (about 320 KB of our JSON); 32 MiB is a hundred times that,
+# some 200,000 operations. Reading costs about 6 bytes of memory per byte of file and checking a 31 MB history of
+# 265,000 puts on 1,000 keys peaked at 190 MB (360 MB with --html); what the search needs beyond that depends on
+# how the operations overlap, not on the file. Bigger files (a 119 MB one once took 4.1 GB) are refused up front.
+MAX_HISTORY_BYTES = 32 * 1024 ** 2
 
 
 class HistoryFormatError(ValueError):
@@ -50,33 +61,52 @@ class History:
 
 
 def load_history(path, format: str = "auto") -> History:
+    """The history in `path` (str or Path), read as `format` (FORMATS). ValueError on an unknown format;
+    HistoryFormatError naming the file (and line) when it is too large, not UTF-8 or not a history of that format;
+    OSError when it cannot be read."""
     if format not in FORMATS:
         raise ValueError(f"unknown history format {format!r}; use one of {', '.join(FORMATS)}")
+    text = _read_text(path)
+    if format == "auto":
+        format = _guess_format(path, text)
+    if format == "kv":
+        return History(_parse_kv(path, text), model="kv")
+    if format == "etcd":
+        return History(_parse_etcd(path, text), model="register")
+    return _parse_json(path, text)
+
+
+def _read_text(path) -> str:
+    """The file's text. A regular file is measured before it is read; anything else (a pipe) is read up to the
+    bound, so neither can get past MAX_HISTORY_BYTES."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        data = b"" if size > MAX_HISTORY_BYTES else f.read(MAX_HISTORY_BYTES + 1)
+    if max(size, len(data)) > MAX_HISTORY_BYTES:
+        shown = f"{size:,} bytes" if size > MAX_HISTORY_BYTES else f"over {MAX_HISTORY_BYTES:,} bytes"
+        raise HistoryFormatError(path, None, f"too large to check ({shown}): raftlab reads histories of up to "
+                                             f"{MAX_HISTORY_BYTES // 2 ** 20} MiB, about 200,000 operations; "
+                                             f"check a part of it, e.g. the operations on a few keys")
     try:
-        if format == "auto":
-            format = _guess_format(path)
-        if format == "kv":
-            return History(parse_kv_log(path), model="kv")
-        if format == "etcd":
-            return History(parse_etcd_log(path), model="register")
-        return parse_json_history(path)
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
-        raise HistoryFormatError(path, None, f"not UTF-8 text (byte {e.start}): is it a history file?") from None
+        line = data.count(b"\n", 0, e.start) + 1
+        raise HistoryFormatError(path, None, f"not UTF-8 text (line {line}, byte {e.start}): "
+                                             f"is it a history file?") from None
 
 
-def _guess_format(path) -> str:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if line.startswith("{:"):
-                return "kv"
-            if line.startswith(("[", "{")):
-                return "json"
-            if "jepsen" in line:
-                return "etcd"
-            if line:
-                raise HistoryFormatError(path, None, f"cannot tell the format from {line[:60]!r}; "
-                                                     f"pass --format kv, etcd or json")
+def _guess_format(path, text: str) -> str:
+    for line in io.StringIO(text):
+        line = line.strip()
+        if line.startswith("{:"):
+            return "kv"
+        if line.startswith(("[", "{")):
+            return "json"
+        if "jepsen" in line:
+            return "etcd"
+        if line:
+            raise HistoryFormatError(path, None, f"cannot tell the format from {line[:60]!r}; "
+                                                 f"pass --format kv, etcd or json")
     raise HistoryFormatError(path, None, "the file is empty: there is no history in it")
 
 
@@ -125,17 +155,20 @@ def _parse_edn_map(path, line_no, line) -> dict:
     return out
 
 
-def _numbered_lines(path):
+def _numbered_lines(text: str):
     """(line number, stripped text) of each non-blank line: every error names its line."""
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, start=1):
-            if line.strip():
-                yield line_no, line.strip()
+    for line_no, line in enumerate(io.StringIO(text), start=1):
+        if line.strip():
+            yield line_no, line.strip()
 
 
 def parse_kv_log(path) -> list[Operation]:
+    return _parse_kv(path, _read_text(path))
+
+
+def _parse_kv(path, text: str) -> list[Operation]:
     log = _OpenInvokes(path)
-    for line_no, line in _numbered_lines(path):
+    for line_no, line in _numbered_lines(text):
         m = _parse_edn_map(path, line_no, line)
         missing = [k for k in ("process", "type", "f", "key", "value") if k not in m]
         if missing:
@@ -157,8 +190,12 @@ _JEPSEN = re.compile(r"^INFO\s+jepsen\.util\s+-\s+(\d+)\s+:(invoke|ok|fail|info)
 
 
 def parse_etcd_log(path) -> list[Operation]:
+    return _parse_etcd(path, _read_text(path))
+
+
+def _parse_etcd(path, text: str) -> list[Operation]:
     log = _OpenInvokes(path)
-    for line_no, line in _numbered_lines(path):
+    for line_no, line in _numbered_lines(text):
         m = _JEPSEN.match(line)
         if not m:
             raise HistoryFormatError(path, line_no, "expected 'INFO  jepsen.util - P\t:invoke|:ok|:fail|:info"
@@ -195,40 +232,124 @@ _DECODER = json.JSONDecoder()
 
 
 def parse_json_history(path) -> History:
-    text = Path(path).read_text(encoding="utf-8")
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise HistoryFormatError(path, e.lineno, f"not valid JSON: {e.msg} (column {e.colno})") from None
-    lines = _item_lines(text)
-    if isinstance(doc, list):
-        doc = {"operations": doc}
-    if not isinstance(doc, dict) or "operations" not in doc or set(doc) - {"operations", "annotations"}:
-        raise HistoryFormatError(path, 1, 'expected {"operations": [...], "annotations": [...]} '
-                                          'or a list of operations')
-    raw_ops, raw_notes = doc["operations"], doc.get("annotations", [])
-    if not isinstance(raw_ops, list) or not isinstance(raw_notes, list):
-        raise HistoryFormatError(path, 1, '"operations" and "annotations" must be lists')
-    ops, models = [], set()
-    for i, raw in enumerate(raw_ops):
-        where = lines.get(("operations", i), 1)
+    return _parse_json(path, _read_text(path))
+
+
+_TOP_LEVEL = 'expected {"operations": [...], "annotations": [...]} or a list of operations'
+
+
+def _parse_json(path, text: str) -> History:
+    """Each operation is decoded and converted on its own (no tree of the whole file is built), and errors name
+    the line where the item starts."""
+    reader = _JsonReader(path, text)
+    first = reader.skip_ws()
+    if first == "[":
+        reader.items(reader.operation)
+    elif first == "{":
+        reader.members({"operations": reader.operation, "annotations": reader.annotation})
+    else:
+        raise reader.error(_TOP_LEVEL)
+    if reader.skip_ws():
+        raise reader.error("not valid JSON: extra data after the history")
+    return History(reader.ops, reader.notes, reader.models.pop() if reader.models else "kv")
+
+
+class _JsonReader:
+    """Walks the text of a JSON history forward, decoding one item at a time. The line number follows the
+    position by counting only the newlines passed since the last count, so naming lines costs one pass in all."""
+
+    def __init__(self, path, text: str):
+        self.path, self.text, self.pos = path, text, 0
+        self._line, self._counted_to = 1, 0
+        self.ops: list[Operation] = []
+        self.notes: list[Annotation] = []
+        self.models: set[str] = set()
+
+    def line(self) -> int:
+        self._line += self.text.count("\n", self._counted_to, self.pos)
+        self._counted_to = self.pos
+        return self._line
+
+    def error(self, what: str) -> HistoryFormatError:
+        return HistoryFormatError(self.path, self.line(), what)
+
+    def skip_ws(self) -> str:
+        """Move past white space; the next character, '' at the end of the text."""
+        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
+            self.pos += 1
+        return self.text[self.pos:self.pos + 1]
+
+    def expect(self, allowed: str) -> str:
+        """Move past the next character, which must be one of `allowed`; return it."""
+        found = self.skip_ws()
+        if not found or found not in allowed:
+            column = self.pos - self.text.rfind("\n", 0, self.pos)
+            raise self.error(f"not valid JSON: expected {' or '.join(map(repr, allowed))} (column {column})")
+        self.pos += 1
+        return found
+
+    def value(self):
+        self.skip_ws()
+        try:
+            value, self.pos = _DECODER.raw_decode(self.text, self.pos)
+        except json.JSONDecodeError as e:
+            raise HistoryFormatError(self.path, e.lineno, f"not valid JSON: {e.msg} (column {e.colno})") from None
+        return value
+
+    def members(self, lists: dict) -> None:
+        """An object whose members are lists named in `lists` (name -> item handler); "operations" is required."""
+        self.expect("{")
+        seen = set()
+        if self.skip_ws() == "}":
+            self.pos += 1
+        else:
+            while True:
+                line, name = self.line(), self.value()
+                if name not in lists or name in seen:
+                    raise HistoryFormatError(self.path, line, _TOP_LEVEL if name not in lists else
+                                             f"{name!r} appears twice")
+                seen.add(name)
+                self.expect(":")
+                if self.skip_ws() != "[":
+                    raise self.error('"operations" and "annotations" must be lists')
+                self.items(lists[name])
+                if self.expect(",}") == "}":
+                    break
+        if "operations" not in seen:
+            raise HistoryFormatError(self.path, 1, _TOP_LEVEL)
+
+    def items(self, handle) -> None:
+        """A list: handle(index, item, line where the item starts) for each item."""
+        self.expect("[")
+        if self.skip_ws() == "]":
+            self.pos += 1
+            return
+        index = 0
+        while True:
+            self.skip_ws()
+            line = self.line()
+            handle(index, self.value(), line)
+            if self.expect(",]") == "]":
+                return
+            index += 1
+
+    def operation(self, i: int, raw, line: int) -> None:
         try:
             op, model = _operation_from_json(raw)
         except (KeyError, TypeError, ValueError) as e:
-            raise HistoryFormatError(path, where, f"operation {i}: {_reason(e)}") from None
-        models.add(model)
-        if len(models) > 1:
-            raise HistoryFormatError(path, where, f"operation {i} is a {model} op, but earlier ones are not: "
-                                                  f"one file holds one model (kv: get/put/append, "
-                                                  f"register: read/write/cas)")
-        ops.append(op)
-    notes = []
-    for i, raw in enumerate(raw_notes):
+            raise HistoryFormatError(self.path, line, f"operation {i}: {_reason(e)}") from None
+        self.models.add(model)
+        if len(self.models) > 1:
+            raise HistoryFormatError(self.path, line, f"operation {i} is a {model} op, but earlier ones are not: "
+                                                      f"one file holds one model (kv: get/put/append, "
+                                                      f"register: read/write/cas)")
+        self.ops.append(op)
+
+    def annotation(self, i: int, raw, line: int) -> None:
         try:
-            notes.append(_annotation_from_json(raw))
+            self.notes.append(_annotation_from_json(raw))
         except (KeyError, TypeError, ValueError) as e:
-            raise HistoryFormatError(path, lines.get(("annotations", i), 1), f"annotation {i}: {_reason(e)}") from None
-    return History(ops, notes, models.pop() if models else "kv")
+            raise HistoryFormatError(self.path, line, f"annotation {i}: {_reason(e)}") from None
 
 
 def _reason(e: Exception) -> str:
@@ -294,41 +415,6 @@ def _annotation_from_json(raw) -> Annotation:
     end = raw.get("end")
     return Annotation(_number(raw["time"], "time"), raw["text"], raw.get("peer"),
                       None if end is None else _number(end, "end"))
-
-
-def _item_lines(text: str) -> dict[tuple[str, int], int]:
-    """(list name, index) -> line where that item starts, for error messages. The text is valid JSON."""
-    found: dict[tuple[str, int], int] = {}
-    pos = _skip_ws(text, 0)
-    if text.startswith("[", pos):
-        _walk_list(text, pos, "operations", found)
-    elif text.startswith("{", pos):
-        pos = _skip_ws(text, pos + 1)
-        while text[pos] != "}":
-            key, pos = _DECODER.raw_decode(text, pos)
-            pos = _skip_ws(text, _skip_ws(text, pos) + 1)  # past the ':'
-            pos = _walk_list(text, pos, key, found) if text[pos] == "[" else _DECODER.raw_decode(text, pos)[1]
-            pos = _skip_ws(text, pos)
-            if text[pos] == ",":
-                pos = _skip_ws(text, pos + 1)
-    return found
-
-
-def _walk_list(text, pos, name, found) -> int:
-    pos, i = _skip_ws(text, pos + 1), 0
-    while text[pos] != "]":
-        found[(name, i)] = text.count("\n", 0, pos) + 1
-        pos = _skip_ws(text, _DECODER.raw_decode(text, pos)[1])
-        if text[pos] == ",":
-            pos = _skip_ws(text, pos + 1)
-        i += 1
-    return pos + 1
-
-
-def _skip_ws(text, pos) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
 
 
 def write_history(path, operations: Iterable[Operation], annotations: Iterable[Annotation] = ()) -> None:

@@ -17,6 +17,7 @@ the page.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -28,6 +29,8 @@ from .page import PAGE_TEMPLATE
 
 def visualize(model: Model, history_or_info: LinearizationInfo | Sequence[Operation], path,
               annotations: Iterable[Annotation] = (), timeout: float | None = 5.0, title: str | None = None) -> Path:
+    """Write the page for a history (see the module docstring) to `path` (str or Path) as a new file, whose mode
+    is 0666 less the umask like every other report's; returns `path` as a Path. OSError when it cannot be written."""
     info = history_or_info
     if not isinstance(info, LinearizationInfo):
         _, info = check_operations_verbose(model, list(history_or_info), timeout)
@@ -36,8 +39,21 @@ def visualize(model: Model, history_or_info: LinearizationInfo | Sequence[Operat
     blob = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
     html = PAGE_TEMPLATE.replace("__TITLE__", _escape(data["title"])).replace("__DATA__", blob)
     path = Path(path)
-    path.write_text(html, encoding="utf-8")
+    _write_new_file(path, html)
     return path
+
+
+def _write_new_file(path: Path, text: str) -> None:
+    """Write `text` to a new file next to `path`, then move it over `path`. A new file gets the mode every report
+    gets (0666 less the umask), even when `path` was made by tempfile.mkstemp (0600), as the KV harness does; and
+    a browser never sees half a page."""
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with open(part, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def page_data(model: Model, info: LinearizationInfo, annotations: Iterable[Annotation] = (),
