@@ -48,9 +48,7 @@ def _open_store(db_path: Path, must_exist: bool = False):
         where = "" if db_path.parent.is_dir() else f" (and its folder {db_path.parent} does not exist)"
         raise click.UsageError(f"no grading database at {db_path}{where}: grade first (raftlab grade SUBMISSIONS "
                                f"--rubric R --db FILE)")
-    if not db_path.parent.is_dir():
-        raise click.UsageError(f"cannot create {db_path}: its folder {db_path.parent} does not exist")
-    try:
+    try:   # (a new database's folder was checked by _grade, before anything was created)
         return Store(db_path)
     except StoreError as exc:
         raise click.UsageError(str(exc)) from None

@@ -139,13 +139,17 @@ def log_tail(path, lines: int = 40) -> str:
     if not path:
         return ""
     try:
-        with open(path, "rb") as f:
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(0, size - 16384))
-            text = f.read().decode("utf-8", errors="replace")
+        text = _read_end(path, 16384)
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
+
+
+def _read_end(path, limit: int) -> str:
+    """The last `limit` bytes of a file, decoded (never the whole file: a flooding run's log may be huge)."""
+    with open(path, "rb") as f:
+        f.seek(max(0, f.seek(0, os.SEEK_END) - limit))
+        return f.read().decode("utf-8", errors="replace")
 
 
 def _pack(folder: Path) -> bytes:
@@ -185,10 +189,5 @@ def run_remote(test: str, seed: int, tag: str, impl, options: dict) -> tuple[dic
         if not records:
             raise RuntimeError("the run did not finish (interrupted on the Dask worker)")
         record = records[0]
-        log = ""
-        if record.log_path:
-            with open(record.log_path, "rb") as f:
-                size = f.seek(0, os.SEEK_END)
-                f.seek(max(0, size - MAX_REMOTE_LOG_BYTES))
-                log = f.read().decode("utf-8", errors="replace")
+        log = _read_end(record.log_path, MAX_REMOTE_LOG_BYTES) if record.log_path else ""
         return dict(vars(record)), log

@@ -24,7 +24,8 @@ that holds those runs' details. It is there for every student, failed or not, so
 Gradescope hides the student's total until grades are published while such a test is unpublished.
 
 Everything shown is plain text (output formats "text"): messages come from student code and must not render as
-HTML. Text is made JSON-safe: lone surrogates and control characters other than newline and tab become U+FFFD.
+HTML. Text goes through grading.reports.text.clean: terminal escapes dropped, lone surrogates and other control
+characters (not newline, tab) made U+FFFD.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import zipfile
 from pathlib import Path
 
 from grading.model import ItemScore, RunRow, StudentGrade
+from grading.reports.text import FORBIDDEN, clean
 from grading.rubric import Rubric, load_rubric
 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -50,7 +52,6 @@ RUN_AUTOGRADER_ARGS = ('grade --gradescope --rubric "$AUTOGRADER_ROOT/source/rub
                        '--autograder-root "$AUTOGRADER_ROOT"')
 
 _RULES = {"all": "one failed run loses the item", "proportional": "points times the pass rate"}
-_UNSAFE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _TOP_KEYS = {"score", "execution_time", "output", "output_format", "test_output_format", "test_name_format",
              "visibility", "stdout_visibility", "extra_data", "tests", "leaderboard"}
 _TEST_KEYS = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format", "tags",
@@ -78,7 +79,7 @@ def results_json(grade: StudentGrade, rubric: Rubric, *, execution_time: float) 
     for score in grade.items:
         item = items.get(score.item)
         if problem:
-            tests.append(_test(score.item, 0.0, score.max_points, "failed", f"Not graded: {_clean(problem)}"))
+            tests.append(_test(score.item, 0.0, score.max_points, "failed", f"Not graded: {clean(problem)}"))
             continue
         visible = [row for row in score.failures if not row.hidden]
         hidden = [row for row in score.failures if row.hidden]
@@ -99,7 +100,7 @@ def results_json(grade: StudentGrade, rubric: Rubric, *, execution_time: float) 
     total = 0.0 if problem else float(grade.total)
     output = f"{rubric.title}: {total:g} of {grade.max_total:g} points."
     if problem:
-        output += f"\nThis submission could not be graded: {_clean(problem)}"
+        output += f"\nThis submission could not be graded: {clean(problem)}"
     elif any(item.hidden_seeds for item in rubric.items):
         output += "\nSome runs use hidden seeds: their details are shown once grades are published."
     return {
@@ -118,7 +119,7 @@ def results_json(grade: StudentGrade, rubric: Rubric, *, execution_time: float) 
 def failure_results(message: str, *, execution_time: float = 0.0) -> dict:
     """results.json for a submission that could not be graded at all (a broken autograder, a bad rubric): score
     0, no tests, the message as the top-level output."""
-    return {"score": 0.0, "execution_time": _seconds(execution_time), "output": _clean(message),
+    return {"score": 0.0, "execution_time": _seconds(execution_time), "output": clean(message),
             "output_format": "text", "stdout_visibility": "hidden", "tests": []}
 
 
@@ -141,7 +142,7 @@ def _seconds(value: float) -> int:
 
 
 def _test(name: str, score: float, max_score: float, status: str, output: str, visibility: str = "visible"):
-    return {"name": _clean(name), "score": float(score), "max_score": float(max_score), "status": status,
+    return {"name": clean(name), "score": float(score), "max_score": float(max_score), "status": status,
             "output": output, "visibility": visibility}
 
 
@@ -164,22 +165,15 @@ def _details(rows: list[RunRow]) -> str:
     from tester.run_one import replay_command
     blocks = []
     for row in rows[:MAX_RUNS_SHOWN]:
-        lines = _clean(row.message).splitlines() or ["(no message)"]
+        lines = clean(row.message).splitlines() or ["(no message)"]
         shown = [f"  | {line[:MAX_LINE]}" + ("…" if len(line) > MAX_LINE else "") for line in lines[:MESSAGE_LINES]]
         if len(lines) > MESSAGE_LINES:
             shown.append(f"  | … {len(lines) - MESSAGE_LINES} more lines")
-        blocks.append(f"FAILED {_clean(row.test)}, seed {row.seed} ({_clean(row.status)})\n" + "\n".join(shown)
-                      + f"\n  replay: {replay_command(_clean(row.test), row.seed, impl='.')}")
+        blocks.append(f"FAILED {clean(row.test)}, seed {row.seed} ({clean(row.status)})\n" + "\n".join(shown)
+                      + f"\n  replay: {replay_command(clean(row.test), row.seed, impl='.')}")
     if len(rows) > MAX_RUNS_SHOWN:
         blocks.append(f"… and {len(rows) - MAX_RUNS_SHOWN} more failing runs.")
     return "\n\n".join(blocks)
-
-
-def _clean(text) -> str:
-    """JSON-safe, terminal-safe text: CRLF and CR become newlines; lone surrogates and control characters (not
-    newline, tab) become U+FFFD, so an escape sequence a submission prints is shown, not obeyed."""
-    text = str(text).replace("\r\n", "\n").replace("\r", "\n")
-    return _UNSAFE.sub("\ufffd", text)
 
 
 # ------------------------------------------------------------------------------------------- validation
@@ -273,7 +267,7 @@ def _number(value, where: str, problems: list[str]) -> None:
 def _text(value, where: str, problems: list[str]) -> None:
     if not isinstance(value, str):
         problems.append(f"{where}: must be a string, not {type(value).__name__}")
-    elif _UNSAFE.search(value.replace("\r", "")):
+    elif FORBIDDEN.search(value):
         problems.append(f"{where}: holds a lone surrogate or a control character")
 
 
@@ -294,7 +288,7 @@ def write_bundle(rubric_path, out_zip, *, install: str = "raftlab[grade]") -> Pa
     rubric_path, out_zip = Path(rubric_path), Path(out_zip)
     load_rubric(rubric_path)
     spec = install.strip()
-    if not spec or _UNSAFE.search(spec) or "\n" in spec or "\t" in spec:
+    if not spec or FORBIDDEN.search(spec) or any(c in spec for c in "\r\n\t"):
         raise ValueError(f"install spec {install!r}: write a pip requirement or the path of a wheel or sdist")
     archive, extras = _archive(spec)
     members: dict[str, tuple[bytes, int]] = {"rubric.toml": (rubric_path.read_bytes(), 0o644)}

@@ -126,7 +126,7 @@ class Simulation:
         self.in_select = False
         self.in_loop = False                       # the loop thread is inside run_until_complete (see _interrupt)
         self.interrupt_lock = threading.Lock()
-        self.last_beat = time.monotonic()
+        self.last_beat = _monotonic()
         self.loop_thread = threading.get_ident()
         self.interrupt_sent = False                # see run(): clear a pending interruption only if one was sent
         # Real-time limit checked on every turn of the loop (the watchdog thread is only needed while student code
@@ -234,7 +234,7 @@ class _SimSelector(SteppingSelector):
 
     def select(self, timeout=None):
         sim = self._sim
-        sim.last_beat = time.monotonic()
+        sim.last_beat = _monotonic()
         if sim.failure is None and sim.real_deadline is not None and sim.last_beat > sim.real_deadline:
             sim.fail(TimeLimitExceeded(f"real time limit of {sim.real_limit:g} s reached at virtual time "
                                        f"{sim.now():.3f} s; still running:\n{sim.describe_tasks()}"))
@@ -250,7 +250,7 @@ class _SimSelector(SteppingSelector):
                 return self._real.select(timeout)
             finally:
                 sim.in_select = False
-                sim.last_beat = time.monotonic()
+                sim.last_beat = _monotonic()
         # Real I/O (only the loop's self-pipe, for wake-ups from the watchdog) is polled now and then, not on
         # every turn: a poll costs more than a whole simulated RPC.
         self._turns += 1
@@ -371,6 +371,7 @@ def _forbidden_sleep(seconds: float) -> None:
 _real_sleep = time.sleep
 _WALL_CLOCKS = ("time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "perf_counter_ns")
 _real_clocks = {name: getattr(time, name) for name in _WALL_CLOCKS}
+_monotonic = _real_clocks["monotonic"]   # the framework's own reads (every turn of the loop) skip the guard below
 # The framework's files: they may read the wall clock during a run, and stacks shown to students leave them out.
 # With installed packages (asyncio's loop, rich's live view) everything else is student code (a submission, the
 # reference, a mutant).
@@ -385,9 +386,10 @@ def _wall_clock(name: str):
 
     def read():
         sim = _current_sim
+        if sim is None or sim.partner is not None or threading.get_ident() != sim.loop_thread:
+            return real()
         caller = sys._getframe(1).f_code.co_filename
-        if (sim is None or sim.partner is not None or threading.get_ident() != sim.loop_thread
-                or caller.startswith(_FRAMEWORK_FILES) or "site-packages" in caller):
+        if caller.startswith(_FRAMEWORK_FILES) or "site-packages" in caller:
             return real()
         error = MisuseError(f"{where()}: reading the wall clock (time.{name}()) makes a run depend on the machine, "
                             f"and its replay differ. Use asyncio.get_running_loop().time() (virtual seconds).")
@@ -408,14 +410,14 @@ def _tasks_from_another_thread(sim: Simulation) -> str:
 def _watchdog(sim: Simulation, stop: threading.Event, busy_limit: float | None, real_limit: float | None):
     """Real-time guard: a task that holds the loop for busy_limit seconds without yielding is interrupted
     (an exception raised inside it), and so is a run that outlives real_limit."""
-    started = time.monotonic()
+    started = _monotonic()
     while not stop.wait(0.05):
-        now = time.monotonic()
+        now = _monotonic()
         if real_limit is not None and now - started > real_limit:
             sim.fail(TimeLimitExceeded(f"real time limit of {real_limit:g} s reached at virtual time "
                                        f"{sim.now():.3f} s; still running:\n{_tasks_from_another_thread(sim)}"))
             # A loop that still turns stops at its next select; only one stuck in a step needs interrupting.
-            if not stop.wait(STUCK_AFTER_S) and time.monotonic() - sim.last_beat > STUCK_AFTER_S \
+            if not stop.wait(STUCK_AFTER_S) and _monotonic() - sim.last_beat > STUCK_AFTER_S \
                     and not sim.in_select:
                 _interrupt(sim, TimeLimitExceeded)
             return
@@ -478,7 +480,7 @@ def run(main: Callable[[], Awaitable], *, seed: int, clock: str = "virtual", tim
         asyncio.set_event_loop(loop)
         sim.start = loop.time()
         if real_time_limit is not None:
-            sim.real_limit, sim.real_deadline = real_time_limit, time.monotonic() + real_time_limit
+            sim.real_limit, sim.real_deadline = real_time_limit, _monotonic() + real_time_limit
         if clock == "real" and time_limit is not None:
             loop.call_at(sim.start + time_limit, lambda: sim.fail(TimeLimitExceeded(
                 f"time limit of {time_limit:g} s reached; still running:\n{sim.describe_tasks()}")))

@@ -3,6 +3,7 @@
     clean(text) -> str                  drop terminal escapes (ANSI CSI/OSC), replace other control characters that
                                         HTML forbids and lone surrogates with U+FFFD; keeps tab and newline
     printable(text) -> str              only control characters and lone surrogates replaced by U+FFFD, in place
+    FORBIDDEN                           the pattern of what clean() replaces (a validator's test for unsafe text)
     head(text, lines, width=300) -> (str, int)   the first `lines` lines, each cut to `width`; and how many were left
     tail(text, lines, width=300) -> (str, int)   the last `lines` lines likewise; and how many were left out
     points(value) -> str                at most 2 decimals, no trailing zeros: 10.0 -> "10", 20/3 -> "6.67"
@@ -20,19 +21,19 @@ import re
 _TERMINAL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
 # What HTML forbids in text (C0 but tab/LF/CR, DEL, C1) and what UTF-8 cannot encode (lone surrogates, which
 # os.listdir gives for undecodable folder names).
-_FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+FORBIDDEN = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def clean(text: str) -> str:
     """`text` safe to put in HTML or Markdown once escaped: see the module docstring. \\r\\n becomes \\n."""
     text = _TERMINAL.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
-    return _FORBIDDEN.sub("\ufffd", text)
+    return FORBIDDEN.sub("\ufffd", text)
 
 
 def printable(text: str) -> str:
     """`text` with every control character but tab, LF and CR, and every lone surrogate, replaced by U+FFFD; the
     rest unchanged (a gradebook keeps names as they are, but no terminal escape reaches a `cat` of it)."""
-    return _FORBIDDEN.sub("\ufffd", str(text))
+    return FORBIDDEN.sub("\ufffd", str(text))
 
 
 def _cut(line: str, width: int) -> str:
