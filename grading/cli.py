@@ -27,6 +27,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tester.reports import output_console
+
 
 def _paths(db: str, out: str | None) -> tuple[Path, Path]:
     db_path = Path(db)
@@ -89,7 +91,7 @@ def grade():
 def run(submissions, rubric_path, db, out, workers, scheduler, status, init_rubric, check_rubric, gradescope,
         autograder_root):
     """Grade every submission in SUBMISSIONS (a folder of student folders and .zip / .tar.gz archives)."""
-    console = Console(highlight=False)
+    console = output_console(highlight=False)
     if init_rubric:
         return _init_rubric(init_rubric, rubric_path)
     if check_rubric:

@@ -9,6 +9,10 @@
     net.reliable(yes)                     no: 0-26 ms delay, 10 % of requests and 10 % of replies lost
     net.long_reordering(yes)              2/3 of replies held back 200-2199 ms
     net.long_delays(yes)                  a failed call takes 0-6999 ms to fail instead of 0-99 ms
+    net.hold_replies(servername, s)       replies from that server are held back s seconds (0: not held), unless
+                                          dropped or long-reordered: stale replies on demand (tester part 2X)
+    net.reorder_requests(servername, yes) requests to that server are held back 0-2199 ms more at random, so that
+                                          later ones overtake earlier ones (Go reorders replies only; part 2X)
     net.get_count(servername)             RPCs delivered to that server object
     net.get_total_count()                 every call made; net.get_total_bytes(): request + delivered reply bytes
     net.cleanup()                         later calls fail at once
@@ -166,6 +170,8 @@ class Network:
         self._sim = current_simulation()
         self._rand = self._sim.random_stream("network")
         self._reliable, self._long_delays, self._long_reordering = True, False, False
+        self._held: dict = {}   # servername -> milliseconds its replies are held back (hold_replies)
+        self._reordered: set = set()   # servernames whose requests are reordered (reorder_requests)
         self._ends: dict = {}
         self._enabled: dict = {}
         self._servers: dict = {}
@@ -185,6 +191,17 @@ class Network:
     def long_reordering(self, yes: bool) -> None:
         self.epoch += 1
         self._long_reordering = bool(yes)
+
+    def hold_replies(self, servername, seconds: float) -> None:
+        self.epoch += 1
+        if seconds:
+            self._held[servername] = round(seconds * 1000)
+        else:
+            self._held.pop(servername, None)
+
+    def reorder_requests(self, servername, yes: bool) -> None:
+        self.epoch += 1
+        (self._reordered.add if yes else self._reordered.discard)(servername)
 
     def long_delays(self, yes: bool) -> None:
         self._long_delays = bool(yes)
@@ -251,6 +268,8 @@ class Network:
         server = self._servers.get(servername) if servername is not None else None
         reliable, long_reordering, rand, sim = self._reliable, self._long_reordering, self._rand, self._sim
         sim.record("send", endname, svc_meth, servername)
+        if sim.recorder is not None:   # a run being drawn (tester.timeline); recording changes nothing in it
+            sim.recorder.sent(endname, svc_meth, servername, request)
         if not (enabled and server is not None):
             # No reply ever comes: the caller times out after a while.
             delay = rand.randrange(7000) if self._long_delays else rand.randrange(100)
@@ -266,16 +285,20 @@ class Network:
             if rand.randrange(1000) < 100:
                 sim.record("drop-request", endname)
                 return None
+        if servername in self._reordered:
+            delay = rand.randrange(2200)
+            sim.record("reorder-request", endname, delay)
+            await asyncio.sleep(delay / 1000)
         # The reply's fate (dropped, held back, or straight back) is drawn after the handler ran, as in Go; a server
         # on the student side has it drawn before, so that the student side can hand an immediate outcome to the
         # caller itself (one exchange less per call): the same draws, in another order.
-        fate = self._reply_fate(reliable, long_reordering) if server.fate_first else None
+        fate = self._reply_fate(reliable, long_reordering, servername) if server.fate_first else None
         finished, reply = await self._dispatch(server, endname, servername, svc_meth, request,
                                                fate if fate in ("reply", "drop") else None)
         if not finished or self._is_dead(endname, servername, server):
             sim.record("lost-to-death", endname)
             return None
-        fate = fate or self._reply_fate(reliable, long_reordering)
+        fate = fate or self._reply_fate(reliable, long_reordering, servername)
         if fate == "drop":
             sim.record("drop-reply", endname)
             return None
@@ -283,17 +306,19 @@ class Network:
             sim.record("reorder", endname, fate)
             await asyncio.sleep(fate / 1000)
         self._bytes += len(reply)
+        if sim.recorder is not None:
+            sim.recorder.replied(reply)
         sim.record("reply", endname, len(reply))
         return reply
 
-    def _reply_fate(self, reliable: bool, long_reordering: bool):
-        """"drop", "reply" (at once), or the milliseconds it is held back (long reordering)."""
+    def _reply_fate(self, reliable: bool, long_reordering: bool, servername):
+        """"drop", "reply" (at once), or the milliseconds it is held back (long reordering, hold_replies)."""
         rand = self._rand
         if not reliable and rand.randrange(1000) < 100:
             return "drop"
         if long_reordering and rand.randrange(900) < 600:
             return 200 + rand.randrange(1 + rand.randrange(2000))
-        return "reply"
+        return self._held.get(servername, "reply")
 
     def _is_dead(self, endname, servername, server: Server) -> bool:
         return (not self._enabled[endname] or self._servers.get(servername) is not server

@@ -13,6 +13,7 @@
     sim.partner                           the student side when it runs in a process of its own
                                           (tester.students): stepped in lockstep with this loop's clock, see
                                           _SimSelector.select; None when student code runs in this process
+    sim.recorder                          tester.timeline's recorder while the run is drawn (--html), else None
 
 Failures end the whole run with one of (all `SimulationError`): DeadlockError (nothing can ever run again),
 BusyLoopError (a task never yields), TimeLimitExceeded, MisuseError (time.sleep, threads...), TaskCrashed
@@ -136,6 +137,7 @@ class Simulation:
         # The other half of the world, in another process (tester.students.isolated): it has
         # step(until) -> instant it stopped at, or None when it has nothing to do by `until`; and describe().
         self.partner = None
+        self.recorder = None   # tester.timeline's Recorder while a run is drawn: sees every trace event, changes none
         self._schedule_rng = self.random_stream("schedule")
 
     # --- time, randomness, trace
@@ -153,6 +155,8 @@ class Simulation:
         self._hash.update(line.encode())
         if self._on_trace is not None:
             self._on_trace(line)
+        if self.recorder is not None:
+            self.recorder.trace(event)
 
     def trace_hash(self) -> str:
         return self._hash.hexdigest()

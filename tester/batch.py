@@ -8,9 +8,10 @@
 After the summary table comes the list of failures, by test and seed; three or more failures of one test whose
 first lines are the same but for their numbers fold into one entry ("TestBackup2B: 480 runs failed with 'one(…)
 failed to reach agreement', seeds 12, 17, ..."), shown with the first seed's details, replay command (with
---expect-hash) and log. Every failing run leaves its full log in the output folder (KV tests also their HTML
-history view); the list points only at files that exist. With the determinism check everything is counted in
-seeds (each seed runs twice and gives one verdict), and a line says how many seeds gave identical traces.
+--expect-hash) and log. Every failing run leaves its full log in the output folder, and its timeline next to it
+(NAME.html, tester.timeline; KV tests also their HTML history view); the list points only at files that exist.
+With the determinism check everything is counted in seeds (each seed runs twice and gives one verdict), and a line
+says how many seeds gave identical traces.
 """
 
 from __future__ import annotations
@@ -156,6 +157,8 @@ def _print_failures(console: Console, records, names: list[str], unit: str, file
         log = printable(first.log_path)
         if log and Path(first.log_path).exists() and not any(log in detail for detail in details):
             console.print(f"    log:    {escape(log)}", highlight=False, soft_wrap=True)
+        if first.timeline_path and Path(first.timeline_path).exists():
+            console.print(f"    timeline: {escape(printable(first.timeline_path))}", highlight=False, soft_wrap=True)
     hidden = entries[MAX_FAILURE_ENTRIES:]
     if hidden:
         where = f" (see {', '.join(map(printable, files))})" if files else ""

@@ -4,8 +4,9 @@
     raftlab test SELECTOR... [--impl DIR|MODULE] [--seed N] [--runs R] [--workers W] [--timeout S]
                  [--clock virtual|real] [--schedule fifo|shuffle] [--output DIR] [--json FILE] [--junit FILE]
                  [--check-determinism] [--scheduler ADDRESS] [-v] [--in-process]
-        SELECTOR: a part (2A … 3B), a lab (lab2, lab3), all, a Go test name in any case (TestBackup2b), or else
-        part of a name, like Go's -run (backup: every test whose name contains it); see tester.registry.select.
+        SELECTOR: a part (2A … 3B; 2X, 3X: our own tests beyond Go's), a lab (lab2, lab3: Go's; beyond: 2X and 3X),
+        all, a test name in any case (TestBackup2b), or else part of a name, like Go's -run (backup: every test
+        whose name contains it); see tester.registry.select.
         One run of each test (no --workers, --runs, --json, --junit, --check-determinism): in this process,
         printing the Go-style lines as they come. Anything more: the parallel runner (tester.batch), one worker
         process per run at a time, a live view, a summary table, logs of failing runs in --output.
@@ -25,16 +26,30 @@ the current one: run from inside a submission, `python -m` would import the subm
 
 from __future__ import annotations
 
-import functools
-import importlib.metadata
 import os
-import platform
-import random
 import sys
-import time
-from pathlib import Path
 
-import click
+from tester.impl import trusted_boot
+
+
+def _fix_hash_seed() -> None:
+    """Run this process with PYTHONHASHSEED=0: if it does not, re-execute it once (see the docstring)."""
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        os.environ["PYTHONHASHSEED"] = "0"
+        os.execv(sys.executable, [sys.executable, "-c", trusted_boot("tester.cli"), *sys.argv[1:]])
+
+
+# Started as the `raftlab` command (its script imports this module, then calls main()): re-execute before the
+# imports below, which take longer than Python's own start-up and would otherwise run twice.
+if os.path.basename(sys.argv[0]) == "raftlab":
+    _fix_hash_seed()
+
+import functools  # noqa: E402  (after the re-execution above)
+import random  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import click  # noqa: E402
 from rich.console import Console
 from rich.markup import escape
 
@@ -42,9 +57,9 @@ from tester import registry
 from tester.batch import default_output_dir, run_batch
 from grading.cli import grade
 from tester.check_cli import check
-from tester.impl import ImplError, trusted_boot
+from tester.impl import ImplError
 from tester.students import check_impl
-from tester.reports import printable, write_json, write_junit
+from tester.reports import output_console, printable, write_json, write_junit
 from tester.run_one import TesterTampered, replay_command, run_test
 from tester.runner import Record, plan_runs
 from tester.students.integrity import protect_this_process
@@ -57,6 +72,8 @@ DEFAULT_TIMEOUT_S = 300.0
 
 
 def _version() -> str:
+    import importlib.metadata   # here, not at the top: only --version needs it, and it takes as long as click
+    import platform
     try:
         version = importlib.metadata.version("raftlab")
     except importlib.metadata.PackageNotFoundError:
@@ -65,17 +82,22 @@ def _version() -> str:
            f"{platform.python_version()})"
 
 
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"raftlab {_version()}")
+        ctx.exit()
+
+
 @click.group()
-@click.version_option(_version(), prog_name="raftlab", message="%(prog)s %(version)s")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 def cli():
     """raftlab: the MIT 6.824 Raft and KV lab tester, on a deterministic virtual-time simulation."""
 
 
 def main():
     """Console entry point: fix the hash seed of this process (once), then run the command."""
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.environ["PYTHONHASHSEED"] = "0"
-        os.execv(sys.executable, [sys.executable, "-c", trusted_boot("tester.cli"), *sys.argv[1:]])
+    _fix_hash_seed()   # (done already, before the imports, when started as the `raftlab` command)
     protect_this_process()   # the student side may not reach this process's pipes through /proc
     cli(prog_name="raftlab")
 
@@ -125,7 +147,7 @@ def _ctrl_c_exits_130(command):
 @_ctrl_c_exits_130
 def test(selectors, list_only, impl, seed, runs, workers, timeout, clock, schedule, output, json_path, junit_path,
          check_determinism, scheduler, verbose, in_process):
-    """Run lab tests: parts (2A … 3B), labs (lab2, lab3), all, or test names (TestBackup2B, in any case).
+    """Run lab tests: parts (2A … 3B; 2X, 3X beyond Go's), labs (lab2, lab3, beyond), all, or test names.
 
     A selector that is none of these selects every test whose name contains it, in any case, like Go's
     `-run Backup` (but not a regular expression); one that matches nothing is an error.
@@ -138,10 +160,10 @@ def test(selectors, list_only, impl, seed, runs, workers, timeout, clock, schedu
       3    a submission changed raftlab's own files (possible only unsandboxed)
       130  interrupted (after a summary of what finished)
     """
-    console = Console(highlight=False)
+    console = output_console(highlight=False)
     if not selectors and not list_only:
-        raise click.UsageError("say which tests to run: a part (2A … 3B), a lab (lab2, lab3), all, or (part of) a "
-                               "test name; `raftlab test --list` shows them")
+        raise click.UsageError("say which tests to run: a part (2A … 3B, 2X, 3X), a lab (lab2, lab3), all, or "
+                               "(part of) a test name; `raftlab test --list` shows them")
     try:
         tests = registry.select(selectors or ["all"])
     except ValueError as exc:
@@ -158,7 +180,7 @@ def test(selectors, list_only, impl, seed, runs, workers, timeout, clock, schedu
     try:
         # Imported once, up front, where it will run: a missing folder, a SyntaxError or a missing make() is
         # reported once, not once per test.
-        check_impl(impl, {"raft" if t.lab == "lab2" else "kvraft" for t in tests}, in_process)
+        check_impl(impl, {t.package for t in tests}, in_process)
     except ImplError as exc:
         # The reports asked for are written all the same: every planned run failed, for this reason.
         records = [Record(spec.test, spec.seed, "failed", str(exc))

@@ -99,7 +99,7 @@ def resolve_impl(spec=None) -> ImplSource:
         if os.path.basename(root) in _PACKAGES and os.path.isfile(os.path.join(root, "__init__.py")):
             raise ImplError(f"--impl {spec}: that is the {os.path.basename(root)}/ package itself; pass the folder "
                             f"that holds raft/: --impl {os.path.dirname(root)}")
-        if not any(_package_exists(root, p) for p in _PACKAGES):
+        if not any(package_exists(root, p) for p in _PACKAGES):
             raise ImplError(f"--impl {spec}: {root} holds neither raft/ nor kvraft/ (expected {root}/raft/__init__.py)")
         return ImplSource(spec, root, links=labrpc_link)
     if os.sep in spec or spec.startswith(".") or not all(part.isidentifier() for part in spec.split(".")):
@@ -123,7 +123,7 @@ def load_impl(spec=None) -> Impl:
     spec = str(spec)
     if os.path.isdir(spec):
         root = os.path.abspath(spec)
-        if not any(_package_exists(root, p) for p in _PACKAGES):
+        if not any(package_exists(root, p) for p in _PACKAGES):
             raise ImplError(f"--impl {spec}: {root} holds neither raft/ nor kvraft/ (expected {root}/raft/__init__.py)")
         return Impl(spec, root)
     if os.sep in spec or spec.startswith(".") or not all(part.isidentifier() for part in spec.split(".")):
@@ -137,8 +137,10 @@ def load_impl(spec=None) -> Impl:
     return Impl(spec, REFERENCE_ROOT, provided)
 
 
-def _package_exists(root: str, package: str) -> bool:
-    return os.path.isfile(os.path.join(root, package, "__init__.py")) or os.path.isfile(os.path.join(root, package + ".py"))
+def package_exists(root: str, package: str) -> bool:
+    """Whether folder root holds the package (package/__init__.py) or module (package.py) of that name."""
+    return os.path.isfile(os.path.join(root, package, "__init__.py")) or \
+        os.path.isfile(os.path.join(root, package + ".py"))
 
 
 def _import_module(name: str) -> ModuleType:
@@ -154,7 +156,7 @@ def _import_module(name: str) -> ModuleType:
 
 def _import_package(package: str, root: str, label: str) -> ModuleType:
     """Import `package` from root, first making sure no other implementation's modules are cached."""
-    if not _package_exists(root, package):
+    if not package_exists(root, package):
         raise ImplError(f"--impl {label}: no {package}/ package in {root} (expected {root}/{package}/__init__.py)")
     _activate(root)
     try:

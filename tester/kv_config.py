@@ -24,8 +24,11 @@
     ck.raw (the student's Clerk, in-process runs only), ck.peer; cfg.clerks[ck] = its end names, index j leading to
                                           server j
     cfg.kvservers[i] (a KVServerHandle or None), cfg.rafts[i] (its .rf as a RaftHandle), cfg.saved[i]
+    cfg.timeline                          the run's tester.timeline recorder (replay --html) or None: shutdowns,
+                                          starts, partitions, clerk links and every clerk operation go to it
 
-Every call into student code runs as its peer, so logs are labelled and a crash kills exactly that incarnation; an
+Every get_state() the harness makes is checked for Election Safety (tester.invariants). Every call into student
+code runs as its peer, so logs are labelled and a crash kills exactly that incarnation; an
 exception in it fails the test with the peer, the virtual time and the call in the message.
 """
 
@@ -34,6 +37,8 @@ from __future__ import annotations
 import labrpc
 from labrpc import Network, Persister
 
+from tester import timeline
+from tester.invariants import Invariants
 from tester.porcupine import Annotation
 from tester.raft_config import TEST_TIME_LIMIT, RaftHandle, randstring, show
 from tester.testing import T, TestFailure
@@ -49,6 +54,8 @@ async def make_config(t: T, n: int, unreliable: bool, maxraftstate: int) -> Conf
         cfg.start_server(i)
     cfg.connect_all()
     cfg.net.reliable(not unreliable)
+    if cfg.timeline is not None:
+        cfg.timeline.network(unreliable=unreliable)
     return cfg
 
 
@@ -59,6 +66,9 @@ class ClerkHandle:
 
     def __init__(self, peer: labrpc.Peer, op, raw=None):
         self.peer, self._op, self.raw = peer, op, raw
+        recorder = timeline.active()   # the run's recorder (raftlab replay --html): it sees each op, call to return
+        if recorder is not None:
+            self._op = recorder.clerk_op(peer, op)
 
     def __repr__(self) -> str:
         return f"ClerkHandle({self.peer.name})"
@@ -107,6 +117,8 @@ class Config:
         self._notes: list[Annotation] = []
         self._open_partition: tuple[float, str] | None = None   # the partition in force: (since, text)
         self._down_since: dict[int, float] = {}                 # server -> virtual time it was shut down
+        self.invariants = Invariants()   # Election Safety over every get_state(): tester.invariants
+        self.timeline = timeline.active()   # the run's recorder (raftlab replay --html), else None
 
     # --- servers
     def all(self) -> list[int]:
@@ -128,6 +140,8 @@ class Config:
             kv.kill()
             self.peers[i].kill()   # Go's Kill() only sets a flag; here the incarnation's tasks really stop
             self.kvservers[i] = self.rafts[i] = None
+            if self.timeline is not None:
+                self.timeline.crashed(i)
             self._down_since[i] = labrpc.now()
 
     def start_server(self, i: int) -> None:
@@ -146,7 +160,10 @@ class Config:
         # Both services' handlers (KVServer and its Raft) run as this incarnation.
         self.kvservers[i], self.rafts[i], server = self.t.students.start_kv_server(peer, ends, i, self.saved[i],
                                                                                    self.maxraftstate)
+        self.rafts[i].invariants = self.invariants
         self.net.add_server(i, server)
+        if self.timeline is not None:
+            self.timeline.started(i)
         if i in self._down_since:
             since = self._down_since.pop(i)
             self._notes.append(Annotation(since, f"S{i} shut down, restarted at {labrpc.now():.1f} s", i,
@@ -171,6 +188,8 @@ class Config:
         for i in range(self.n):
             self._connect(i, self.all())
         self._note_partition(None)
+        if self.timeline is not None:
+            self.timeline.groups([self.all()])
 
     def partition(self, p1: list[int], p2: list[int]) -> None:
         """Sets up two partitions with connectivity between servers in each partition."""
@@ -181,6 +200,8 @@ class Config:
             self._disconnect(i, p1)
             self._connect(i, p2)
         self._note_partition(f"partition {list(p1)} | {list(p2)}")
+        if self.timeline is not None:
+            self.timeline.groups([p1, p2])
 
     def leader(self) -> tuple[bool, int]:
         for i in range(self.n):
@@ -227,10 +248,14 @@ class Config:
     def connect_client(self, ck: ClerkHandle, to: list[int]) -> None:
         for j in to:
             self.net.enable(self._clerk_ends(ck)[j], True)
+        if self.timeline is not None:
+            self.timeline.clerk_links(ck.peer.name, to, True)
 
     def disconnect_client(self, ck: ClerkHandle, frm: list[int]) -> None:
         for j in frm:
             self.net.enable(self._clerk_ends(ck)[j], False)
+        if self.timeline is not None:
+            self.timeline.clerk_links(ck.peer.name, frm, False)
 
     def _clerk_ends(self, ck: ClerkHandle) -> list[str]:
         if ck not in self.clerks:

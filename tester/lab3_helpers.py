@@ -35,6 +35,7 @@ from pathlib import Path
 import labrpc
 from labrpc.errors import show
 
+from tester import timeline
 from tester.kv_config import Config, make_config
 from tester.porcupine import (APPEND, GET, KV_MODEL, PUT, CheckResult, KvInput, KvOutput, Operation,
                               check_operations_verbose, write_history)
@@ -89,6 +90,7 @@ async def append(cfg: Config, ck, key: str, value: str, log: OpLog | None, cli: 
         log.append(Operation(cli, KvInput(APPEND, key, value), start, KvOutput(), end))
 
 
+@timeline.recorded_check
 async def check(cfg: Config, t, ck, key: str, value: str) -> None:
     v = await get(cfg, ck, key, None, -1)
     if v != value:
@@ -151,6 +153,7 @@ def next_value(prev: str, val: str) -> str:
     return prev + val
 
 
+@timeline.recorded_check
 def check_clnt_appends(t, clnt: int, v: str, count: int) -> None:
     """Check that for a specific client all known appends are present in a value, and in order."""
     lastoff = -1
@@ -335,12 +338,15 @@ async def generic_test_speed(t, part: str, maxraftstate: int) -> None:
 
 
 # --- the linearizability check
+@timeline.recorded_check
 async def check_history(t, cfg: Config, ops: list[Operation]) -> None:
     """Go: porcupine.CheckOperationsVerbose(models.KvModel, opLog.Read(), linearizabilityCheckTimeout)."""
     res, info = check_operations_verbose(KV_MODEL, ops, LINEARIZABILITY_CHECK_TIMEOUT)
     if res is CheckResult.UNKNOWN:
         await asyncio.sleep(0)   # a turn of the loop between two long searches: the busy-loop watchdog sees it
         res, info = check_operations_verbose(KV_MODEL, ops, LINEARIZABILITY_RETRY_TIMEOUT)
+    if cfg.timeline is not None:   # the timeline links each op to this verdict, and shows the illegal one
+        cfg.timeline.set_history(info, cfg.annotations())
     if res is CheckResult.OK:
         return
     await asyncio.sleep(0)
@@ -375,6 +381,8 @@ def _write_history_view(t, cfg: Config, ops: list[Operation], info) -> Path | No
     except OSError:
         t.print(f"info: failed to write history visualization to {html}")
         return None
+    if cfg.timeline is not None:   # the timeline links to this view rather than drawing one of its own
+        cfg.timeline.history_view = html
     t.print(f"info: wrote history visualization to {html}")
     t.print(f"info: wrote history to {html.with_suffix('.json')}")
     return html

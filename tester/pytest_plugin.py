@@ -9,7 +9,8 @@ Without `pip install -e .` (no entry point), add `-p tester.pytest_plugin`. What
     --in-process                  student code in the pytest process (debugging; NOT isolated). By default it runs
                                   in a process of its own, so nothing it does (sys.exit, os._exit, a busy loop)
                                   can end or hang the pytest process or change a verdict
-    markers 2A 2B 2C 2D 3A 3B (one per part: `-m 2B`, `-m "2C or 2D"`), and `slow` for the framework's own slow tests
+    markers: one per part, in either case (2A ... 3B, 2X, 3X: `-m 2B`, `-m "2c or 2d"`), one per lab (lab2, lab3:
+    Go's; beyond: 2X and 3X), and `slow` for the framework's own slow tests
     collects `lab*_tests*.py` modules; each lab test (a function registered with @lab_test) becomes one item that
     runs through tester.run_one.run_test, so it gets the same simulation, limits, messages and replay command.
     Its node id is always `tester/<module>.py::<Go name>`, whatever pytest's rootdir (see _node_id).
@@ -27,7 +28,8 @@ from tester import registry
 from tester.run_one import run_test
 from tester.students.sandbox import sandbox_mode
 
-PARTS = ("2A", "2B", "2C", "2D", "3A", "3B")
+PARTS = ("2A", "2B", "2C", "2D", "3A", "3B", "2X", "3X")
+LABS = {"lab2": "Go's lab 2 (2A-2D)", "lab3": "Go's lab 3 (3A-3B)", "beyond": "our own tests (2X, 3X)"}
 DEFAULT_TIMEOUT_S = 300.0   # as raftlab test --timeout
 
 
@@ -46,6 +48,9 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     for part in PARTS:
         config.addinivalue_line("markers", f"{part}: lab test of part {part}")
+        config.addinivalue_line("markers", f"{part.lower()}: lab test of part {part}")
+    for lab, what in LABS.items():
+        config.addinivalue_line("markers", f"{lab}: {what}")
     config.addinivalue_line("markers", "slow: a slow test of the framework itself")
     config.addinivalue_line("python_files", "lab*_tests*.py")
     if config.getoption("seed") is None:
@@ -64,7 +69,8 @@ def pytest_pycollect_makeitem(collector, name, obj):
     if isinstance(lab_test, registry.LabTest) and name == obj.__name__:
         item = LabTestItem.from_parent(collector, name=lab_test.name, lab_test=lab_test,
                                        nodeid=_node_id(str(collector.path), lab_test.name))
-        item.add_marker(lab_test.marker)
+        for marker in dict.fromkeys((lab_test.marker, lab_test.marker.lower(), lab_test.lab)):
+            item.add_marker(marker)
         return item
     return None
 

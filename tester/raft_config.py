@@ -26,10 +26,15 @@
                                           data), kill() called as peer S{i}; .raw is the student's object (in-process
                                           runs only)
     cfg.connected[i], cfg.n, cfg.net, cfg.logs[i] (index -> command applied by i), cfg.peers[i]
+    cfg.timeline                          the run's tester.timeline recorder (replay --html) or None: crashes,
+                                          starts, links, network modes, applies and snapshots are reported to it
     randstring(n), rand.int(), rand.int31(), rand.int63()   the tester's randomness (stream "tester")
     same(a, b)                            Go interface equality: same type and equal value
     RAFT_ELECTION_TIMEOUT = 1.0, SNAPSHOT_INTERVAL = 10, TEST_TIME_LIMIT = 120.0
 
+Three safety invariants are checked in every test, from what the harness sees (tester.invariants, cfg.invariants):
+one leader per term over every get_state(), applied indices increasing within an incarnation, no snapshot moving
+applied state back; a violation fails the test at once naming the peer, both observations and their times.
 Any fatal error raises TestFailure with the Go message as its first line (lines under it may say what the tester
 saw); an error found by an applier fails the test at once (t.fail_now). Student code is always called as its own
 peer (tester.student_calls.call_as), so an exception in it fails the test with the peer and the virtual time in the
@@ -48,6 +53,8 @@ import labrpc
 from labrpc import ApplyMsg, Network, Persister
 from labrpc.errors import show
 
+from tester import timeline
+from tester.invariants import Invariants
 from tester.testing import T, TestFailure
 
 RAFT_ELECTION_TIMEOUT = 1.0   # seconds (Go's RaftElectionTimeout): the tests' unit of sleeping
@@ -87,14 +94,24 @@ def same(a, b) -> bool:
 class RaftHandle:
     """The tester's view of one Raft peer: each call runs as that peer and fails the test clearly if it breaks.
     call(what, method, *args) makes the call, in this process or on the student side (tester.students); .raw is
-    the student's object when it lives in this process, else None."""
+    the student's object when it lives in this process, else None. .invariants, once the harness sets it, sees
+    every get_state() answer (Election Safety across the whole test: tester.invariants)."""
 
     def __init__(self, peer: labrpc.Peer, call, raw=None):
         self.peer, self._call, self.raw = peer, call, raw
+        self.invariants: Invariants | None = None
+        self._timeline = timeline.active()   # the run's recorder (raftlab replay --html), else None
 
-    def get_state(self) -> tuple[int, bool]:
+    def get_state(self, watched: bool = True) -> tuple[int, bool]:
+        """(term, is_leader). watched=False: the caller reports the answer to .invariants itself, after its own
+        checks (check_one_leader, so that Go's "term T has 2 (>1) leaders" comes first)."""
         result = self._call("Raft.get_state", "get_state")
-        return self._typed(result, "Raft.get_state", (("term", int), ("is_leader", bool)))
+        term, is_leader = self._typed(result, "Raft.get_state", (("term", int), ("is_leader", bool)))
+        if watched and self.invariants is not None:
+            self.invariants.saw_state(self.peer, term, is_leader)
+        if self._timeline is not None:
+            self._timeline.state(self.peer, term, is_leader)
+        return term, is_leader
 
     def start(self, command) -> tuple[int, int, bool]:
         result = self._call("Raft.start", "start", command)
@@ -178,6 +195,8 @@ class Config:
         self.real_t0 = time.perf_counter()
         self.rpcs0 = self.bytes0 = self.cmds0 = 0
         self.max_index = self.max_index0 = 0
+        self.invariants = Invariants()   # checked in every test: tester.invariants
+        self.timeline = timeline.active()   # the run's recorder (raftlab replay --html), else None
 
     # --- peers
     def crash1(self, i: int) -> None:
@@ -193,6 +212,8 @@ class Config:
             rf.kill()
             self.peers[i].kill()    # Go's Kill() only sets a flag; here the incarnation's tasks really stop
             self.rafts[i] = None
+            if self.timeline is not None:
+                self.timeline.crashed(i)
             # Nothing can arrive on the dead incarnation's apply_ch any more. Its applier stops too: left waiting,
             # it would be garbage-collected mid-await, and a message it read after a restart would be checked
             # against the new incarnation's last_applied.
@@ -227,8 +248,11 @@ class Config:
         # "Raft" whatever the class is called (a mutant subclass, a student's RaftPeer): in Go the service name is
         # the type name, which is always Raft, and peers call "Raft.request_vote".
         self.rafts[i], apply_ch, server = self.t.students.make_raft(peer, ends, i, self.saved[i])
+        self.rafts[i].invariants = self.invariants
         self.appliers[i] = self.t.go(applier(i, apply_ch), name=f"applier S{i}")   # the tester's, not the peer's
         self.net.add_server(i, server)
+        if self.timeline is not None:
+            self.timeline.started(i)
 
     def connect(self, i: int) -> None:
         self.connected[i] = True
@@ -238,6 +262,8 @@ class Config:
         for j in range(self.n):   # incoming ends
             if self.connected[j]:
                 self.net.enable(self.endnames[j][i], True)
+        if self.timeline is not None:
+            self.timeline.connected(self.connected)
 
     def disconnect(self, i: int) -> None:
         self.connected[i] = False
@@ -247,13 +273,19 @@ class Config:
         for j in range(self.n):   # incoming ends
             if self.endnames[j] is not None:
                 self.net.enable(self.endnames[j][i], False)
+        if self.timeline is not None:
+            self.timeline.connected(self.connected)
 
     # --- network knobs and counters
     def set_unreliable(self, unrel: bool) -> None:
         self.net.reliable(not unrel)
+        if self.timeline is not None:
+            self.timeline.network(unreliable=unrel)
 
     def set_long_reordering(self, long_rel: bool) -> None:
         self.net.long_reordering(long_rel)
+        if self.timeline is not None:
+            self.timeline.network(long_reordering=long_rel)
 
     def rpc_count(self, server: int) -> int:
         return self.net.get_count(server)
@@ -277,6 +309,8 @@ class Config:
                 err_msg = f"commit index={m.command_index} server={i} {show(m.command)} != server={j} {show(old)}"
         prevok = (m.command_index - 1) in self.logs[i]
         self.logs[i][m.command_index] = v
+        if self.timeline is not None:
+            self.timeline.applied(i, m.command_index)
         if m.command_index > self.max_index:
             self.max_index = m.command_index
         return err_msg, prevok
@@ -292,6 +326,7 @@ class Config:
                 err_msg = f"server {i} apply out of order {m.command_index}"
             if err_msg:
                 self._apply_error(i, err_msg)
+            self.invariants.saw_apply(self.peers[i], m.command_index)   # after Go's checks: their message first
 
     def ingest_snap(self, i: int, snapshot: bytes | None, index: int) -> str:
         if snapshot is None:
@@ -306,6 +341,8 @@ class Config:
             return f"server {i} snapshot doesn't match m.SnapshotIndex"
         self.logs[i] = {j: command for j, command in enumerate(xlog)}
         self.last_applied[i] = last_included_index
+        if self.timeline is not None:
+            self.timeline.snapshot(i, last_included_index, "installed" if index != -1 else "restored")
         return ""
 
     async def applier_snap(self, i: int, apply_ch: asyncio.Queue) -> None:
@@ -319,6 +356,8 @@ class Config:
             err_msg = ""
             if m.snapshot_valid:
                 err_msg = self.ingest_snap(i, m.snapshot, m.snapshot_index)
+                if not err_msg:
+                    self.invariants.saw_snapshot(self.peers[i], m.snapshot_index)
             elif m.command_valid:
                 if m.command_index != self.last_applied[i] + 1:
                     err_msg = (f"server {i} apply out of order, expected index {self.last_applied[i] + 1}, "
@@ -327,9 +366,13 @@ class Config:
                     err_msg, prevok = self.check_logs(i, m)
                     if m.command_index > 1 and not prevok:
                         err_msg = f"server {i} apply out of order {m.command_index}"
+                if not err_msg:   # after Go's checks: their message first
+                    self.invariants.saw_apply(self.peers[i], m.command_index)
                 self.last_applied[i] = m.command_index
                 if (m.command_index + 1) % SNAPSHOT_INTERVAL == 0:
                     xlog = [self.logs[i].get(j) for j in range(m.command_index + 1)]
+                    if self.timeline is not None:
+                        self.timeline.snapshot(i, m.command_index, "taken")
                     rf.snapshot(m.command_index, labrpc.encode([m.command_index, xlog]))
             if err_msg:
                 self._apply_error(i, err_msg)
@@ -339,6 +382,7 @@ class Config:
         raise TestFailure(f"apply error: {err_msg}")   # t.go turns it into t.fail_now: the test stops at once
 
     # --- checks
+    @timeline.recorded_check
     async def check_one_leader(self) -> int:
         for _ in range(10):
             ms = 450 + rand.int63() % 100
@@ -346,7 +390,7 @@ class Config:
             leaders: dict[int, list[int]] = {}
             for i in range(self.n):
                 if self.connected[i]:
-                    term, leader = self.rafts[i].get_state()
+                    term, leader = self.rafts[i].get_state(watched=False)
                     if leader:
                         leaders.setdefault(term, []).append(i)
             last_term_with_leader = -1
@@ -355,10 +399,13 @@ class Config:
                     self.t.fatalf(f"term {term} has {len(ids)} (>1) leaders")
                 if term > last_term_with_leader:
                     last_term_with_leader = term
+            for term, ids in leaders.items():   # Go's check first; then Election Safety across the whole test
+                self.invariants.saw_state(self.peers[ids[0]], term, True)
             if leaders:
                 return leaders[last_term_with_leader][0]
         self.t.fatalf("expected one leader, got none")
 
+    @timeline.recorded_check
     def check_terms(self) -> int:
         term = -1
         for i in range(self.n):
@@ -370,6 +417,7 @@ class Config:
                     self.t.fatalf("servers disagree on term")
         return term
 
+    @timeline.recorded_check
     def check_no_leader(self) -> None:
         for i in range(self.n):
             if self.connected[i]:
@@ -391,6 +439,7 @@ class Config:
                 cmd = cmd1
         return count, cmd
 
+    @timeline.recorded_check
     async def wait(self, index: int, n: int, start_term: int):
         to = 0.010
         for _ in range(30):
@@ -410,6 +459,7 @@ class Config:
             self.t.fatalf(f"only {nd} decided for index {index}; wanted {n}\n{self.applied_at(index)}")
         return cmd
 
+    @timeline.recorded_check
     async def one(self, cmd, expected_servers: int, retry: bool) -> int:
         """Do a complete agreement on cmd; return its index. Tries every connected peer until one accepts."""
         t0 = labrpc.now()

@@ -4,10 +4,13 @@
                                         derived from the function name (test_re_election_2A -> TestReElection2A)
                                         unless given; sections: the titles of any further begin/end sections
                                         (TestOnePartition3A has three)
-    LabTest(name, part, title, fn, sections=())   .lab ("lab2"), .marker (the part, for pytest -m)
+    LabTest(name, part, title, fn, sections=())   .lab ("lab2", "lab3", or "beyond" for parts 2X and 3X, our own
+                                        tests), .package (the student code it runs: "raft" or "kvraft"), .marker (the
+                                        part, for pytest -m), .beyond_go
     all_tests() -> list[LabTest]        every registered test, Go's order (imports the TEST_MODULES)
     get(name) -> LabTest                by Go name, in any case (TestBackup2b); KeyError saying "did you mean"
-    select(selectors) -> list[LabTest]  selectors: parts ("2A", "3b"), labs ("lab2"), "all", Go test names in any
+    select(selectors) -> list[LabTest]  selectors: parts ("2A", "3b", "2X"), labs ("lab2": Go's 2A-2D, as 6.824
+                                        has it; "beyond": 2X and 3X), "all", test names in any
                                         case, or else part of a name, like Go's -run but not a regular expression
                                         ("backup": every test whose name contains it); the union, in Go's order;
                                         ValueError naming a selector that matches nothing (with "did you mean")
@@ -21,7 +24,8 @@ import importlib
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
-TEST_MODULES = ["tester.lab2_tests", "tester.lab2_tests_cd", "tester.lab3_tests"]
+TEST_MODULES = ["tester.lab2_tests", "tester.lab2_tests_cd", "tester.lab3_tests", "tester.lab2_tests_beyond",
+                "tester.lab2_tests_beyond_snap", "tester.lab3_tests_beyond"]
 _tests: dict[str, LabTest] = {}
 
 
@@ -35,11 +39,21 @@ class LabTest:
 
     @property
     def lab(self) -> str:
-        return f"lab{self.part[0]}"
+        return "beyond" if self.beyond_go else f"lab{self.part[0]}"
+
+    @property
+    def package(self) -> str:
+        """The student package the test runs: "raft" (lab 2, part 2X) or "kvraft" (lab 3, part 3X)."""
+        return "raft" if self.part.startswith("2") else "kvraft"
 
     @property
     def marker(self) -> str:
         return self.part
+
+    @property
+    def beyond_go(self) -> bool:
+        """Parts 2X and 3X ("beyond the Go tester"): checks of our own, outside the labs as 6.824 grades them."""
+        return self.part.endswith("X")
 
 
 def go_name(function_name: str) -> str:

@@ -7,7 +7,7 @@
                                     newline and tab) and lone surrogates become visible \\xNN escapes
     write_json(records, path, in_process=False, planned=None)
         a list with one object per run: test, seed, status, passed, message, virtual_s, real_s, rpcs, bytes,
-        trace_hash, log, isolated (False: --in-process). A batch that did not run to its end (records.interrupted:
+        trace_hash, log, timeline (a failing run's page, tester.timeline), isolated (False: --in-process). A batch that did not run to its end (records.interrupted:
         Ctrl-C; records.stopped: raftlab's files changed) ends the list with one marker object of the same keys
         plus "marker": true, "finished" and "planned" (counts of runs, or of seeds with the determinism check):
         status "interrupted" or "stopped", passed false, test "", seed null. So a reader that checks every
@@ -17,19 +17,34 @@
         says where student code ran. An incomplete batch gets the property raftlab.incomplete ("interrupted" or
         "stopped") and an <error> testcase of that name saying how many runs finished.
     Both write every text through printable() and raise only OSError (the file cannot be written).
+    output_console(**options) -> rich Console   for what commands print: off a terminal (a file, a pipe, CI) and
+                                    without COLUMNS, OFF_TERMINAL_WIDTH columns instead of rich's 80, so that a
+                                    table of long test names (TestFollowerCommitStopsAtNewEntries2X) does not wrap
 """
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import sys
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from pathlib import Path
 
+from rich.console import Console
 from rich.table import Table
 
 from tester.students.process import clean
+
+OFF_TERMINAL_WIDTH = 160
+
+
+def output_console(**options) -> Console:
+    """A Console for a command's output; off a terminal, OFF_TERMINAL_WIDTH columns unless COLUMNS says."""
+    if not sys.stdout.isatty() and "COLUMNS" not in os.environ:
+        options.setdefault("width", OFF_TERMINAL_WIDTH)
+    return Console(**options)
 
 TEST_NAME_MIN_WIDTH = 16     # a narrower console folds a longer test name over several lines
 STAT_HEADERS = ("virtual s", "real s", "RPCs")
@@ -132,12 +147,14 @@ def _incomplete_message(records, planned: int | None) -> str:
 def write_json(records, path: Path, in_process: bool = False, planned: int | None = None) -> None:
     rows = [{"test": r.test, "seed": r.seed, "status": r.status, "passed": r.passed, "message": printable(r.message),
              "virtual_s": round(r.virtual_s, 3), "real_s": round(r.real_s, 3), "rpcs": r.rpcs, "bytes": r.bytes,
-             "trace_hash": r.trace_hash, "log": r.log_path or None, "isolated": not in_process} for r in records]
+             "trace_hash": r.trace_hash, "log": r.log_path or None, "timeline": r.timeline_path or None,
+             "isolated": not in_process} for r in records]
     incomplete = _incomplete(records)
     if incomplete:
         rows.append({"test": "", "seed": None, "status": incomplete, "passed": False,
                      "message": printable(_incomplete_message(records, planned)), "virtual_s": 0.0, "real_s": 0.0,
-                     "rpcs": 0, "bytes": 0, "trace_hash": "", "log": None, "isolated": not in_process,
+                     "rpcs": 0, "bytes": 0, "trace_hash": "", "log": None, "timeline": None,
+                     "isolated": not in_process,
                      "marker": True, "finished": len(records), "planned": planned})
     # ASCII only (json escapes the rest): nothing in it can fail to encode.
     Path(path).write_text(json.dumps(rows, indent=1) + "\n", encoding="ascii")

@@ -1,7 +1,7 @@
 """Run one lab test in a fresh simulated world, and say how it went. The CLI, pytest and the runners use this.
 
     run_test(test, *, seed, impl=None, clock="virtual", schedule="fifo", quiet=False, printer=None, on_trace=None,
-             real_time_limit=None, in_process=False, log_topics=None, sink=None)
+             real_time_limit=None, in_process=False, log_topics=None, sink=None, recorder=None)
         test: a Go test name ("TestInitialElection2A") or a registry.LabTest; impl: see tester.impl.load_impl.
         Student code runs in a process of its own (tester.students) unless in_process (debugging only: not
         isolated); log_topics: None (student logs off), [] (every topic) or a list of topics; sink(text) receives
@@ -10,7 +10,8 @@
         trace hash and the exact replay command (with --expect-hash when the run replays exactly);
         printer(text, kind) replaces print (kinds: title, passed, warning, info, fail); on_trace(line) receives
         every trace event of the simulation (see labrpc.run); real_time_limit stops a run that takes longer than
-        that many real seconds (it fails, listing its tasks).
+        that many real seconds (it fails, listing its tasks); recorder: a tester.timeline.Recorder that records the
+        run to draw it (it sees the student's log lines too; it changes nothing in the run), finished here.
         Never raises for a failing test: student exceptions, harness fatals, deadlocks, busy loops, the time
         limit and a broken --impl all become a failed RunResult with their message. Raises TesterTampered only
         when raftlab's own files changed during the run (possible only unsandboxed): no verdict can be trusted.
@@ -100,10 +101,12 @@ class _SinkStream:
 
 def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: str = "fifo", quiet: bool = False,
              printer=None, on_trace=None, real_time_limit: float | None = None, in_process: bool = False,
-             log_topics=None, sink=None) -> RunResult:
+             log_topics=None, sink=None, recorder=None) -> RunResult:
     lab_test = test if isinstance(test, registry.LabTest) else registry.get(test)
     out = None if quiet else (printer or _print_plain)
     sink = sink if sink is not None else (None if quiet else _echo)
+    if recorder is not None:
+        sink = recorder.tee(sink)
     t = T(lab_test.name, lab_test.title, impl, seed, out)
     t.sections = lab_test.sections
     sims: list = []
@@ -114,10 +117,14 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
     try:
         t.students = students = open_students(impl, in_process=in_process, log_topics=log_topics, sink=sink)
         isolated = students.mode == "isolated"
+        if recorder is not None:
+            recorder.isolated = isolated
         if not isolated and log_topics is not None:
             handler = labrpc.enable_logging(_SinkStream(sink or _echo), topics=log_topics or None)
 
         async def main():
+            if recorder is not None:
+                recorder.attach()
             students.attach()
             await t.run(lab_test.fn)
 
@@ -158,6 +165,8 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
     passed = not message
     trace_hash = sim.trace_hash() if sim is not None else ""
     exact = clock == "virtual" and not stopped_by_real_time
+    if recorder is not None:
+        recorder.finish(message, t.failed_at, virtual_s, t.failure, trace_hash)
     if not passed:
         verdict, kind = ("UNKNOWN", "warning") if unknown else ("FAIL", "fail")
         t.print(f"--- {verdict}: {lab_test.name} ({virtual_s:.2f} s virtual, {real_s:.2f} s real)  seed={seed}", kind)

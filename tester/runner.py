@@ -9,7 +9,8 @@
             label (a grader's submission name) carried to its Record and put in front of its log's name
     Record: test, seed, status ("passed" | "failed" | "timeout" | "crashed" | "unknown" | "nondeterministic"),
             message, virtual_s, real_s, rpcs, bytes, trace_hash, log_path (a failing run's log, else ""), copy, tag,
-            exact (the trace replays: not stopped by real time, virtual clock)
+            exact (the trace replays: not stopped by real time, virtual clock), timeline_path (a failing run's
+            timeline page next to its log, tester.timeline, else "")
 
 Workers are plain subprocesses (`python -m tester.worker`) that speak JSON lines. The output folder keeps the logs
 of failing runs only (and is removed when empty), plus, for a seed whose two runs took different paths, both runs'
@@ -39,6 +40,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tester.impl import trusted_boot
+
+DRAW_GRACE_S = 5.0   # real seconds for drawing a failing run's timeline (tester.timeline), after its second run
+
 
 def kill_grace(timeout: float) -> float:
     """A run first gets its own real-time limit (which fails it listing its tasks); the kill comes this much later,
@@ -71,6 +75,7 @@ class Record:
     tag: str = ""
     exact: bool = True
     output: str = field(default="", repr=False)
+    timeline_path: str = ""
 
     @property
     def passed(self) -> bool:
@@ -101,10 +106,10 @@ class _Worker:
         self.err_offset = 0
 
     def start(self, spec: RunSpec, job: dict, timeout: float) -> None:
-        # A failing run is run a second time to record its log (the worker's own limit bounds each), so the kill
-        # comes after two runs' time.
+        # A failing run is run a second time to record its log and draw its timeline (the worker's own limit bounds
+        # each run), so the kill comes after two runs' time and the drawing's.
         self.spec, self.started = spec, time.monotonic()
-        self.deadline = self.started + 2 * timeout + kill_grace(timeout)
+        self.deadline = self.started + 2 * timeout + kill_grace(timeout) + DRAW_GRACE_S
         self.err_offset = os.fstat(self.stderr.fileno()).st_size   # only the worker writes there: where it is now
         self.proc.stdin.write(json.dumps(job) + "\n")
         self.proc.stdin.flush()
@@ -172,6 +177,7 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
         return {"test": spec.test, "seed": spec.seed, "impl": spec.impl if spec.impl is not None else impl,
                 "clock": clock, "schedule": schedule,
                 "timeout": timeout, "in_process": in_process, "log_path": str(output_dir / f"{stem}.log"),
+                "timeline_path": str(output_dir / f"{stem}.html"),
                 "output_dir": str(output_dir),
                 # Traces serve only the determinism check's comparison: a batch without it writes none.
                 "trace_path": str(work_dir / f"{stem}.trace") if paired else None}
@@ -182,6 +188,8 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
         record.copy, record.tag = worker.spec.copy, worker.spec.tag
         log = output_dir / f"{_stem(worker.spec)}.log"
         record.log_path = str(log) if not record.passed and log.exists() else ""
+        page = log.with_suffix(".html")
+        record.timeline_path = str(page) if not record.passed and page.exists() else ""
         worker.spec = None
         if record.status in ("timeout", "crashed"):
             worker.stop()
@@ -212,7 +220,8 @@ def run_many(specs: list[RunSpec], *, workers: int, timeout: float, impl=None, c
                     idle.remove(worker)
                 job = job_for(spec)
                 # A log left by an earlier batch (or a run killed before it wrote its own) is not this run's.
-                Path(job["log_path"]).unlink(missing_ok=True)
+                for earlier in (job["log_path"], job["timeline_path"]):
+                    Path(earlier).unlink(missing_ok=True)
                 worker.start(spec, job, timeout)
                 busy[worker.proc.pid] = worker
                 selector.register(worker.proc.stdout, selectors.EVENT_READ, worker)
@@ -294,7 +303,7 @@ def _pair_up(record: Record, pairs: dict, work_dir: Path, output_dir: Path) -> R
         if broken.status in ("timeout", "crashed"):
             return broken
     if first.trace_hash == second.trace_hash:
-        duplicates = traces + ([Path(second.log_path)] if second.log_path else [])
+        duplicates = traces + [Path(path) for path in (second.log_path, second.timeline_path) if path]
         for path in duplicates:
             path.unlink(missing_ok=True)
         return first

@@ -1,11 +1,13 @@
 """`raftlab replay`, `raftlab logs` and `raftlab init` (added to the `raftlab` group by tester.cli).
 
     raftlab replay TEST --seed S [--impl DIR] [--clock ...] [--schedule ...] [--topics T,..] [--expect-hash H]
-                   [--in-process] [--timeout S]
+                   [--in-process] [--timeout S] [--html FILE]
         run exactly that run again with log lines shown (student code in a process of its own, unless
-        --in-process); print its trace hash. Exit status 0 if the run passed (with the expected hash), 1 if it
-        failed, 2 on bad usage, 3 if raftlab's own files changed, 4 if the hash is not the expected one (the code or
-        the mode changed, or the code is not deterministic), 130 when interrupted
+        --in-process); print its trace hash. --html FILE: also draw the run as one interactive page
+        (tester.timeline), a usage error naming FILE when its folder is missing or it is a directory. Exit
+        status 0 if the run passed (with the expected hash), 1 if it failed, 2 on bad usage, 3 if raftlab's own
+        files changed, 4 if the hash is not the expected one (the code or the mode changed, or the code is not
+        deterministic), 130 when interrupted
     raftlab logs FILE|- [--just T,..] [--ignore T,..] [--columns]
         show a log with a colour per topic, optionally a column per peer
         (exit 2 naming the file when it is not a raftlab log: binary, empty, or no line of it a log line)
@@ -17,6 +19,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import sys
 from importlib import resources
@@ -28,8 +31,10 @@ from rich.console import Console
 from tester import registry
 from tester.impl import ImplError
 from tester.log_view import NotALog, show_log, text_lines
-from tester.run_one import TesterTampered, run_test
+from tester.run_one import TesterTampered, replay_command, run_test
 from tester.students import check_impl
+from tester.timeline import Recorder
+from tester.timeline.page import check_html_path, write_timeline
 
 
 def _topics(value: str | None) -> list[str]:
@@ -50,7 +55,9 @@ def _topics(value: str | None) -> list[str]:
               help="Debugging only, NOT isolated: run student code in this process (pdb, breakpoint(), profilers).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=300.0, show_default=True,
               help="Real seconds the run may take.")
-def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_hash, in_process, timeout):
+@click.option("--html", "html", default=None, metavar="FILE",
+              help="Also write the run as an interactive timeline (one self-contained HTML file).")
+def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_hash, in_process, timeout, html):
     """Run one test with one seed again, exactly, with all log output shown.
 
     \b
@@ -66,22 +73,44 @@ def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_ha
     from tester.cli import announce_isolation
     try:
         lab_test = registry.get(test_name)
-        check_impl(impl, {"raft" if lab_test.lab == "lab2" else "kvraft"}, in_process)
+        check_impl(impl, {lab_test.package}, in_process)
     except KeyError as exc:
         raise click.UsageError(str(exc.args[0])) from None
     except ImplError as exc:
         raise click.UsageError(str(exc)) from None
+    unwritable = check_html_path(html) if html is not None else None
+    if unwritable:
+        raise click.BadParameter(unwritable, param_hint="--html")
     announce_isolation(Console(highlight=False, stderr=True), in_process)
+    recorder = Recorder(lab_test.name, seed) if html is not None else None
+    shown = []   # what the student side printed: with --topics, nothing at all means no line had those topics
+
+    def sink(text: str) -> None:
+        shown.append(len(text))
+        sys.stdout.write(text)
+        sys.stdout.flush()
     try:
         result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, in_process=in_process,
-                          log_topics=None if quiet_logs else _topics(topics), real_time_limit=timeout)
+                          log_topics=None if quiet_logs else _topics(topics), real_time_limit=timeout,
+                          recorder=recorder, sink=sink)
     except TesterTampered as exc:
         click.echo(f"STOPPED: {exc}")
         sys.exit(3)
     except KeyboardInterrupt:
         click.echo("interrupted: the run has no verdict")
         sys.exit(130)
+    if _topics(topics) and not quiet_logs and not shown:
+        click.echo(f"(no log line had topic {', '.join(_topics(topics))}: a topic is the first argument of "
+                   f"labrpc.dlog, such as VOTE; without --topics every topic is shown)")
     click.echo(f"trace hash: {result.trace_hash}")
+    if recorder is not None:
+        command = replay_command(lab_test.name, seed, impl, clock, schedule, in_process,
+                                 result.trace_hash if result.exact else None)
+        try:
+            click.echo(f"timeline: {write_timeline(recorder, html, replay=command)}")
+        except OSError as exc:
+            click.echo(f"error: cannot write the timeline {html}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
     if expect_hash and expect_hash.strip() != result.trace_hash:
         if not result.exact:   # where it stopped depends on the machine: nothing to compare
             click.echo(f"(not compared with --expect-hash: this run's trace depends on real time, "
@@ -90,7 +119,9 @@ def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_ha
             click.echo(f"TRACE DIFFERS: expected {expect_hash.strip()}, got {result.trace_hash}: this run did not "
                        f"replay the recorded one. Either the code changed since (the submission or raftlab), or the "
                        f"mode differs (--in-process, --schedule: replay with the options printed), or the code is not "
-                       f"deterministic (`raftlab test {lab_test.name} --seed {seed} --check-determinism` tells)")
+                       f"deterministic (`raftlab test {lab_test.name} --seed {seed}"
+                       f"{f' --impl {shlex.quote(str(impl))}' if impl else ''}{' --in-process' if in_process else ''} "
+                       f"--check-determinism` tells)")
             sys.exit(4)
     sys.exit(0 if result.passed else 1)
 

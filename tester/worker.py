@@ -2,8 +2,10 @@
 
     python -m tester.worker        (started by tester.runner; not meant to be run by hand)
 
-Job:    {"test", "seed", "impl", "clock", "schedule", "timeout", "in_process", "log_path", "trace_path", "output_dir"}
-Answer: the RunResult fields as JSON, plus "replayed_hash" when a failing run was run again with logs on.
+Job:    {"test", "seed", "impl", "clock", "schedule", "timeout", "in_process", "log_path", "trace_path", "output_dir",
+         "timeline_path"}
+Answer: the RunResult fields as JSON, plus "replayed_hash" when a failing run was run again with logs on (and, with
+        a timeline_path, drawn there: tester.timeline).
 
 The worker is trusted: it runs the tester's side of each run; student code runs in a child of its own
 (tester.students), which never sees the worker's pipes. The runner kills a worker whose run outlives its timeout
@@ -58,8 +60,23 @@ def _trace_writer(file):
     return write
 
 
+def _draw(recorder, job: dict, result, log) -> None:
+    """The failing run's timeline at job["timeline_path"]. A page that cannot be drawn costs the page only (the
+    run's verdict and log stand): the log says why."""
+    from tester.run_one import replay_command
+    from tester.timeline.page import write_timeline
+    command = replay_command(job["test"], job["seed"], job.get("impl"), job.get("clock", "virtual"),
+                             job.get("schedule", "fifo"), job.get("in_process", False),
+                             result.trace_hash if result.exact else None)
+    try:
+        write_timeline(recorder, job["timeline_path"], replay=command)
+    except Exception as exc:   # noqa: BLE001 - a bug in drawing must not lose the run's result
+        log.write(f"[raftlab: the timeline could not be drawn: {type(exc).__name__}: {exc}]\n")
+
+
 def run_job(job: dict) -> dict:
     from tester.run_one import run_test
+    from tester.timeline import Recorder
 
     common = dict(seed=job["seed"], impl=job.get("impl"), clock=job.get("clock", "virtual"),
                   schedule=job.get("schedule", "fifo"), quiet=True, real_time_limit=job.get("timeout"),
@@ -76,12 +93,16 @@ def run_job(job: dict) -> dict:
     answer = dataclasses.asdict(result)
     if not result.passed and job.get("log_path"):
         # The run is deterministic, so running it again with logs on gives the failing run's full log.
+        recorder = Recorder(job["test"], job["seed"]) if job.get("timeline_path") else None
         with open(job["log_path"], "w", errors="backslashreplace") as log:
-            log.write(f"# {job['test']} seed={job['seed']}: {result.message.splitlines()[0] if result.message else ''}\n")
-            again = run_test(job["test"], log_topics=[], sink=_CappedLog(log).write, **common)
+            headline = result.message.splitlines()[0] if result.message else ""
+            log.write(f"# {job['test']} seed={job['seed']}: {headline}\n")
+            again = run_test(job["test"], log_topics=[], sink=_CappedLog(log).write, recorder=recorder, **common)
             log.write(again.output)
             if not again.output.endswith("\n"):   # a text file ends with one: `cat`, `tail` and editors expect it
                 log.write("\n")
+            if recorder is not None:
+                _draw(recorder, job, again, log)
         answer["replayed_hash"] = again.trace_hash
     return answer
 

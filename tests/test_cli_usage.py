@@ -167,6 +167,16 @@ def test_test_names_match_in_any_case_and_in_part_like_go_run():
     assert names("lab3", "all") == names("all") and registry.get("testbackup2b").name == "TestBackup2B"
 
 
+def test_labs_stay_gos_and_our_own_tests_are_parts_2x_3x_and_the_lab_beyond():
+    go = names("lab2", "lab3")
+    ours = names("2X", "3X")
+    assert len(names("lab2")) == 28 and len(names("lab3")) == 23 and not any(n.endswith("X") for n in go)
+    assert len(ours) >= 9 and all(n.endswith(("2X", "3X")) for n in ours) and names("beyond") == ours
+    assert names("all") == [t.name for t in registry.all_tests()] and set(names("all")) == set(go) | set(ours)
+    assert {registry.get(n).package for n in names("2X")} == {"raft"} and registry.get(names("3X")[0]).package == \
+        "kvraft"
+
+
 @pytest.mark.parametrize("selector", ["2Z", "TestBakup2B", " "])
 def test_a_selector_that_matches_nothing_is_an_error(selector):
     with pytest.raises(ValueError, match="unknown test selector|empty test selector"):

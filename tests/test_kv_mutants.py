@@ -10,6 +10,7 @@ seed. Seeds are tried in order; the search stops at the first failure. Recorded 
 | kv_log_in_snapshot            | TestSnapshotSize3B              | 1    | snapshot too large (952 > 500)                 |
 | kv_wait_forever               | TestOnePartition3A              | 1    | Put did not complete                           |
 | kv_heartbeat_wait             | TestSpeed3A                     | 1    | Operations completed too slowly 100ms/op > ... |
+| kv_reply_for_any_op           | TestReplyOnlyForOwnOp3X         | 1    | Get('0.1') = 'majority', but the clerk was ... |
 
 Catch rates over seeds 1-10: 10/10 for each, except kv_snapshot_without_dup_table (9/10, half of them as
 `get wrong value`: the client's own Get sees the doubled append before the final check does).
@@ -27,6 +28,7 @@ CASES = [
     ("kv_log_in_snapshot", "TestSnapshotSize3B", ["snapshot too large"]),
     ("kv_wait_forever", "TestOnePartition3A", ["Put did not complete"]),
     ("kv_heartbeat_wait", "TestSpeed3A", ["Operations completed too slowly"]),
+    ("kv_reply_for_any_op", "TestReplyOnlyForOwnOp3X", ["but the clerk was told that Put"]),
 ]
 
 

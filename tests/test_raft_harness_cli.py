@@ -126,3 +126,17 @@ def test_pytest_runs_lab_tests_by_part_marker(tmp_path):
     done = subprocess.run(command, cwd=REFERENCE_ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed, 11 deselected" in done.stdout
+
+
+@pytest.mark.parametrize("marker, chosen", [("2x", "TestElectableAmongStalePeers2X"),
+                                            ("beyond", "TestVoteSurvivesRestart2X")])
+def test_pytest_markers_take_parts_in_either_case_and_labs(marker, chosen):
+    installed = any(ep.name == "raftlab" for ep in importlib.metadata.entry_points(group="pytest11"))
+    plugin = [] if installed else ["-p", "tester.pytest_plugin"]
+    command = [sys.executable, "-m", "pytest", *plugin, "-p", "no:cacheprovider", "--pyargs", "tester",
+               "-m", marker, "--collect-only", "-q"]
+    done = subprocess.run(command, cwd=REFERENCE_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    collected = [line for line in done.stdout.splitlines() if "::" in line]
+    assert any(chosen in line for line in collected)
+    assert not any(line.endswith(("2A", "2B", "3A")) for line in collected)
