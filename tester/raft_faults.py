@@ -30,7 +30,7 @@ import labrpc
 
 from tester.raft_config import RAFT_ELECTION_TIMEOUT, Config, rand
 
-POLL = 0.050   # seconds between get_state polls: 20 looks per election timeout of the reference's shortest, 400 ms
+POLL = 0.050   # seconds between get_state polls: 8 looks within the reference's shortest election timeout, 400 ms
 
 
 def only_links(cfg: Config, *pairs: tuple[int, int]) -> None:
@@ -43,6 +43,24 @@ def only_links(cfg: Config, *pairs: tuple[int, int]) -> None:
                 raise ValueError(f"only_links: S{a} was never started")
             cfg.net.enable(cfg.endnames[a][b], True)
         cfg.connected[i] = cfg.connected[j] = True
+    if cfg.timeline is not None:   # drawn as the groups of peers that can reach each other
+        cfg.timeline.groups(_components(cfg.n, pairs))
+
+
+def _components(n: int, pairs) -> list[list[int]]:
+    """The peers 0..n-1 grouped by who can reach whom through the links of pairs (a peer alone is a group)."""
+    group = list(range(n))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+    for i, j in pairs:
+        group[root(i)] = root(j)
+    found: dict[int, list[int]] = {}
+    for i in range(n):
+        found.setdefault(root(i), []).append(i)
+    return list(found.values())
 
 
 def restart(cfg: Config, *peers: int) -> None:
