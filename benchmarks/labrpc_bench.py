@@ -2,8 +2,10 @@
 
     sequential_rpc_us     CPU microseconds per round trip, 100,000 sequential calls, virtual time
     concurrent_rpc_per_s  calls completed per CPU second with 100 concurrent callers (virtual time)
+    load_average_before / _after
+Each figure is the median of --repeat runs (default 3).
 
-Usage: python benchmarks/labrpc_bench.py [--calls N]
+Usage: python benchmarks/labrpc_bench.py [--calls N] [--repeat R]
 """
 
 import argparse
@@ -11,6 +13,7 @@ import asyncio
 import time
 
 import labrpc
+from measure import median_of, print_load, repeat_option
 
 
 class Bench:
@@ -59,6 +62,9 @@ def concurrent(calls: int, callers: int = 100) -> float:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100_000)
+    repeat_option(parser)
     options = parser.parse_args()
-    print(f"sequential_rpc_us: {sequential(options.calls):.2f}")
-    print(f"concurrent_rpc_per_s: {concurrent(options.calls):.0f}")
+    print_load("before")
+    print(f"sequential_rpc_us: {median_of(lambda: sequential(options.calls), options.repeat):.2f}", flush=True)
+    print(f"concurrent_rpc_per_s: {median_of(lambda: concurrent(options.calls), options.repeat):.0f}", flush=True)
+    print_load("after")

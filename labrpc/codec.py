@@ -61,6 +61,12 @@ def _rebuild_tuple(class_name: str, items: tuple):
     return tuple.__new__(_class_named(class_name), items)
 
 
+def _rebuild_plain(class_name: str):
+    """The common case: an object whose attributes all live in its __dict__, and whose class has no __setstate__.
+    Its state follows as a dict that pickle's BUILD stores into the new object's __dict__, in C."""
+    return object.__new__(_class_named(class_name))
+
+
 def _rebuild(class_name: str, state: dict | None, slots: dict | None):
     obj = object.__new__(_class_named(class_name))
     if state:
@@ -74,7 +80,7 @@ def _enum_member(class_name: str, name: str):
     return _class_named(class_name)[name]
 
 
-_HELPER_FUNCTIONS = (_rebuild, _enum_member, _rebuild_tuple)
+_HELPER_FUNCTIONS = (_rebuild, _rebuild_plain, _enum_member, _rebuild_tuple)
 _HELPERS = {("labrpc.codec", f.__name__): f for f in _HELPER_FUNCTIONS}
 
 
@@ -128,6 +134,10 @@ def _state_of(obj) -> tuple[dict | None, dict | None]:
 
 
 _plans: dict[type, tuple] = {}   # per class, decided once: how its instances are encoded (or why they are not)
+# The classes of accepted objects whose whole state is their __dict__ (no __slots__, no __setstate__), to the
+# arguments of _rebuild_plain: the pickler's hot path, one dict lookup per object (the log entries and RPC
+# arguments of most labs). One tuple per class, so that the pickle memo writes it once.
+_plain_objects: dict[type, tuple[str]] = {}
 
 
 def _plan(obj) -> tuple:
@@ -147,25 +157,40 @@ def _plan(obj) -> tuple:
         plan = ("tuple", register(kind))
     else:
         plan = ("object", register(kind))
+        if not _slot_names(kind) and kind.__dictoffset__ and hasattr(obj, "__dict__") \
+                and not hasattr(kind, "__setstate__"):
+            _plain_objects[kind] = (plan[1],)
     if not isinstance(obj, (type, types.FunctionType)):   # for these the verdict depends on the object itself
         _plans[kind] = plan
     return plan
 
 
 class _Pickler(pickle.Pickler):
-    def reducer_override(self, obj):
-        plan = _plan(obj)
-        how = plan[0]
-        if how == "object":
-            state, slots = _state_of(obj)
-            return _rebuild, (plan[1], state, slots)
-        if how == "native":
-            return NotImplemented
-        if how == "refuse":
-            raise EncodeError(plan[1])
-        if how == "enum":
-            return _enum_member, (plan[1], obj.name)
-        return _rebuild_tuple, (plan[1], tuple(obj))
+    def reducer_override(self, obj, _plain=_plain_objects.get, _type=type):
+        # Called by the C pickler for every object that is not a builtin container, str, bytes or number: keep the
+        # common case to one lookup (about 0.35 us per object, rather than 3 us; C pickle's own takes 0.6).
+        name = _plain(_type(obj))
+        if name is None:
+            plan = _plan(obj)
+            name = _plain(_type(obj))   # just planned: the first object of a class is encoded like the next ones
+            if name is None:
+                return _reduce(obj, plan)
+        return _rebuild_plain, name, obj.__dict__
+
+
+def _reduce(obj, plan: tuple):
+    """What the pickler writes for an object that is not a plain one (see _plan), or EncodeError."""
+    how = plan[0]
+    if how == "object":
+        state, slots = _state_of(obj)
+        return _rebuild, (plan[1], state, slots)
+    if how == "native":
+        return NotImplemented
+    if how == "refuse":
+        raise EncodeError(plan[1])
+    if how == "enum":
+        return _enum_member, (plan[1], obj.name)
+    return _rebuild_tuple, (plan[1], tuple(obj))
 
 
 class _Unpickler(pickle.Unpickler):
@@ -178,15 +203,33 @@ class _Unpickler(pickle.Unpickler):
                           f"process (or passed to labrpc.register) can be decoded")
 
 
+# Idle picklers with their buffers: making one costs more than encoding a small RPC argument. A list, because pop and
+# append are atomic: a nested or concurrent encode takes a pickler of its own. One that wrote more than _REUSE_LIMIT
+# bytes is dropped: a pickler keeps its largest output buffer and memo table, and would allocate and clear them at
+# every later encode, small or not (40 us).
+_idle: list[tuple[_Pickler, io.BytesIO]] = []
+_REUSE_LIMIT = 16 * 1024
+
+
 def encode(obj) -> bytes:
-    buffer = io.BytesIO()
+    if _idle:
+        pickler, buffer = _idle.pop()
+    else:
+        buffer = io.BytesIO()
+        pickler = _Pickler(buffer, _PROTOCOL)
     try:
-        _Pickler(buffer, _PROTOCOL).dump(obj)
+        pickler.dump(obj)
     except EncodeError:
         raise EncodeError(_find_bad_field(obj)) from None
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as exc:
         raise EncodeError(f"{_find_bad_field(obj, str(exc))}") from None
-    return buffer.getvalue()
+    data = buffer.getvalue()
+    if len(data) <= _REUSE_LIMIT:
+        pickler.clear_memo()   # the memo holds the objects: keep none alive, share none with the next value
+        buffer.seek(0)
+        buffer.truncate()
+        _idle.append((pickler, buffer))
+    return data
 
 
 def decode(data: bytes):

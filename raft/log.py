@@ -7,8 +7,9 @@ log.last_index, log.last_term                        the last entry, or the snap
 log.term_at(i)                                       term of entry i, for snapshot_index <= i <= last_index
 log.command_at(i)                                    the command of entry i (i > snapshot_index)
 log.entries_from(i)                                  a copy of the entries i..last, as (term, command) tuples
-log.encoded() -> (bytes, bytes)                      the entries after the snapshot as stored: one buffer of
-                                                     entries encoded one by one, and their end offsets
+log.encoded() -> (bytearray, bytes)                  the entries after the snapshot as stored: one buffer of
+                                                     entries encoded one by one (the log's own: encode it at
+                                                     once, labrpc.encode copies it), and their end offsets
 log.append(entries)                                  append a list of (term, command) tuples
 log.truncate_from(i)                                 delete entries i..last (i > snapshot_index)
 log.first_index_of_term(i)                           first index, not below snapshot_index+1, with the term of i
@@ -42,7 +43,7 @@ class Log:
             self._ends.append(len(self._buffer))
 
     @classmethod
-    def from_encoded(cls, snapshot_index: int, snapshot_term: int, encoded: tuple[bytes, bytes]) -> Log:
+    def from_encoded(cls, snapshot_index: int, snapshot_term: int, encoded: tuple[bytearray, bytes]) -> Log:
         buffer, ends_bytes = encoded
         ends = array("q")
         ends.frombytes(ends_bytes)
@@ -51,8 +52,9 @@ class Log:
         log._buffer, log._ends = bytearray(buffer), ends
         return log
 
-    def encoded(self) -> tuple[bytes, bytes]:
-        return bytes(self._buffer), self._ends.tobytes()
+    def encoded(self) -> tuple[bytearray, bytes]:
+        # Not bytes(self._buffer): persisting then copies the whole log once (into the encoding), not twice.
+        return self._buffer, self._ends.tobytes()
 
     def __len__(self) -> int:
         return len(self._entries) - 1
