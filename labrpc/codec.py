@@ -46,6 +46,13 @@ _registered: dict[str, type] = {}
 
 def register(cls: type) -> str:
     name = f"{cls.__module__}:{cls.__qualname__}"
+    old = _registered.get(name)
+    if old is not None and old is not cls:
+        # Another class of that name: its module was imported again (a student's package loaded in place of the
+        # reference, in-process). Forget how the old one is encoded, so that its next object registers it again:
+        # decoding must rebuild the class that was encoded, or a KV server's own op compares unequal to itself.
+        _plans.pop(old, None)
+        _plain_objects.pop(old, None)
     _registered[name] = cls
     return name
 
