@@ -182,8 +182,11 @@ def _activate(root: str) -> None:
     if root != REFERENCE_ROOT or REFERENCE_ROOT not in sys.path:
         sys.path.insert(0, root)
         _inserted_paths.append(root)
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] in _PACKAGES and not _comes_from(module, root):
+    ours = [name for name in sys.modules if name.split(".")[0] in _PACKAGES]
+    if any(not _comes_from(sys.modules[name], root) for name in ours):
+        # All of them, root's too: a module of root's imported while another implementation was cached holds that
+        # one in its bindings (the reference kvraft's `import raft` bound to a student's raft), and would run it.
+        for name in ours:
             del sys.modules[name]
     importlib.invalidate_caches()
 

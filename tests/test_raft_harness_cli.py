@@ -140,3 +140,12 @@ def test_pytest_markers_take_parts_in_either_case_and_labs(marker, chosen):
     collected = [line for line in done.stdout.splitlines() if "::" in line]
     assert any(chosen in line for line in collected)
     assert not any(line.endswith(("2A", "2B", "3A")) for line in collected)
+
+
+def test_switching_back_to_the_reference_forgets_modules_bound_to_a_students_raft(tmp_path, restore_imports):
+    lab2_only = write(tmp_path / "lab2only", {"raft/__init__.py": NEVER_ELECTS})
+    assert load_impl(str(lab2_only)).raft.__file__ == str(lab2_only / "raft" / "__init__.py")
+    import kvraft.server   # the reference kvraft, imported while the student's raft is the cached one
+    assert kvraft.server.raft.__file__.startswith(str(lab2_only))
+    reference = load_impl(None)
+    assert reference.kvraft.server.raft.__file__ == f"{REFERENCE_ROOT}/raft/__init__.py"
