@@ -1,7 +1,21 @@
 """The HTML page of visualize.py: inline CSS and JavaScript drawing SVG, no external assets.
 
 PAGE_TEMPLATE    the page; "__TITLE__" is replaced by the escaped title and "__DATA__" by visualize.page_data as JSON
+ERROR_CATCHER    the first script of a page (this one and tester.timeline's): it notes every script error in the body's
+                 data-script-errors attribute, which the tests read in headless Chromium
 """
+
+ERROR_CATCHER = r"""<script>
+(function () {  // first, so that it sees errors of the drawing script below
+  var errors = [];
+  window.__noteError = function (message) {
+    errors.push(String(message));
+    document.body.setAttribute("data-script-errors", errors.join(" | "));
+  };
+  window.addEventListener("error", function (e) { window.__noteError(e.message || e); });
+  window.addEventListener("unhandledrejection", function (e) { window.__noteError(e.reason); });
+})();
+</script>"""
 
 PAGE_TEMPLATE = r"""<!DOCTYPE html>
 <html lang="en">
@@ -49,17 +63,7 @@ select { font-size: 12px; }
 </style>
 </head>
 <body data-script-errors="" data-rendered-ops="0">
-<script>
-(function () {  // first, so that it sees errors of the drawing script below
-  var errors = [];
-  window.__noteError = function (message) {
-    errors.push(String(message));
-    document.body.setAttribute("data-script-errors", errors.join(" | "));
-  };
-  window.addEventListener("error", function (e) { window.__noteError(e.message || e); });
-  window.addEventListener("unhandledrejection", function (e) { window.__noteError(e.reason); });
-})();
-</script>
+__ERROR_CATCHER__
 <h1 id="title"></h1>
 <div id="verdict-line"></div>
 <div class="legend">
@@ -307,3 +311,5 @@ select { font-size: 12px; }
 </body>
 </html>
 """
+
+PAGE_TEMPLATE = PAGE_TEMPLATE.replace("__ERROR_CATCHER__", ERROR_CATCHER)   # the catcher first, before any drawing

@@ -5,6 +5,7 @@ visualize(model, history_or_info, path, annotations=(), timeout=5.0, title=None)
     verbosely, within `timeout` seconds). annotations: Annotation(time, text, peer=None, end=None) markers, e.g. the
     partitions, crashes and restarts a KV test injected, drawn as vertical lines (shaded spans when `end` is set).
 page_data(model, info, annotations=(), title=None) -> dict      what the page's script draws (JSON-able)
+write_page(path, text)      write an HTML page beside path, then move it over path (a browser never sees half of it)
 
 The page draws, per partition, a row per client and a box per operation from call to return. Hovering an op
 shows its longest partial linearization (linearization points as lines through the boxes) and the states
@@ -39,11 +40,11 @@ def visualize(model: Model, history_or_info: LinearizationInfo | Sequence[Operat
     blob = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
     html = PAGE_TEMPLATE.replace("__TITLE__", _escape(data["title"])).replace("__DATA__", blob)
     path = Path(path)
-    _write_new_file(path, html)
+    write_page(path, html)
     return path
 
 
-def _write_new_file(path: Path, text: str) -> None:
+def write_page(path: Path, text: str) -> None:
     """Write `text` to a new file next to `path`, then move it over `path`. A new file gets the mode every report
     gets (0666 less the umask), even when `path` was made by tempfile.mkstemp (0600), as the KV harness does; and
     a browser never sees half a page."""

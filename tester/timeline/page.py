@@ -19,9 +19,10 @@ first illegal operation, else the failing check), #t=A-B shows virtual seconds A
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
+from tester.porcupine.page import ERROR_CATCHER
+from tester.porcupine.visualize import write_page
 from tester.timeline.model import page_data
 from tester.timeline.recorder import Recorder
 from tester.timeline.script import SCRIPT
@@ -63,8 +64,9 @@ def write_timeline(rec: Recorder, path, *, replay: str | None = None) -> Path:
     data = page_data(rec, title=title, replay=replay, history_href=history_href)
     # "<" escaped so that no "</script>" in a student's log line or value can end the data's element early
     blob = json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("<", "\\u003c")
-    html = PAGE.replace("__TITLE__", _escape(title)).replace("__SCRIPT__", SCRIPT).replace("__DATA__", blob)
-    _write_new_file(path, html)
+    html = PAGE.replace("__TITLE__", _escape(title)).replace("__ERROR_CATCHER__", ERROR_CATCHER) \
+        .replace("__SCRIPT__", SCRIPT).replace("__DATA__", blob)
+    write_page(path, html)
     return path
 
 
@@ -73,17 +75,6 @@ def _write_history(rec: Recorder, path: Path) -> None:
     from tester.porcupine.visualize import visualize
     visualize(KV_MODEL, rec.history, path, annotations=rec.history_notes,
               title=f"{rec.test} seed={rec.seed}: {rec.history.result.value}")
-
-
-def _write_new_file(path: Path, text: str) -> None:
-    """Write next to `path`, then move it over: a browser never sees half a page."""
-    part = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(part, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
 
 
 def _escape(text: str) -> str:
@@ -127,17 +118,7 @@ a, .btn { color: #1a55b0; cursor: pointer; }
 </style>
 </head>
 <body data-script-errors="" data-rendered="0">
-<script>
-(function () {  // first, so that it sees errors of the drawing script below
-  var errors = [];
-  window.__noteError = function (message) {
-    errors.push(String(message));
-    document.body.setAttribute("data-script-errors", errors.join(" | "));
-  };
-  window.addEventListener("error", function (e) { window.__noteError(e.message || e); });
-  window.addEventListener("unhandledrejection", function (e) { window.__noteError(e.reason); });
-})();
-</script>
+__ERROR_CATCHER__
 <h1 id="title"></h1>
 <div><span id="verdict" class="verdict"></span> <span id="summary"></span></div>
 <div id="message" hidden></div>
