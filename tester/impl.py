@@ -176,10 +176,11 @@ def _activate(root: str) -> None:
     """Put root first on sys.path (removing directories we added before) and forget cached modules that came
     from elsewhere, so that `import raft` and kvraft's own `import raft` both find root's."""
     for path in _inserted_paths:
-        while path in sys.path:
-            sys.path.remove(path)
+        if path in sys.path:
+            sys.path.remove(path)   # the occurrence we put first (another may have been there before)
     _inserted_paths.clear()
-    if root != REFERENCE_ROOT or REFERENCE_ROOT not in sys.path:
+    if sys.path[:1] != [root]:
+        # First, the reference's folder too: a folder someone else left on sys.path may hold a raft/ of its own.
         sys.path.insert(0, root)
         _inserted_paths.append(root)
     ours = [name for name in sys.modules if name.split(".")[0] in _PACKAGES]

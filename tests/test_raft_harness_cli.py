@@ -143,6 +143,8 @@ def test_pytest_markers_take_parts_in_either_case_and_labs(marker, chosen):
 
 
 def test_switching_back_to_the_reference_forgets_modules_bound_to_a_students_raft(tmp_path, restore_imports):
+    left_behind = write(tmp_path / "left", {"raft/__init__.py": NEVER_ELECTS})
+    sys.path.insert(0, str(left_behind))   # a folder with a raft/ that other code put first on sys.path
     lab2_only = write(tmp_path / "lab2only", {"raft/__init__.py": NEVER_ELECTS})
     assert load_impl(str(lab2_only)).raft.__file__ == str(lab2_only / "raft" / "__init__.py")
     import kvraft.server   # the reference kvraft, imported while the student's raft is the cached one
