@@ -137,6 +137,16 @@ def load_impl(spec=None) -> Impl:
     return Impl(spec, REFERENCE_ROOT, provided)
 
 
+_NEEDED_BY = {"raft": "lab 2 and part 2X", "kvraft": "lab 3 and part 3X"}
+
+
+def require_package(root: str, package: str, label: str) -> None:
+    """ImplError naming what is missing when folder root holds no `package` ("raft" or "kvraft")."""
+    if not package_exists(root, package):
+        raise ImplError(f"--impl {label}: it has no {package}/ folder ({root}/{package}/__init__.py), which the "
+                        f"chosen tests need ({_NEEDED_BY[package]}); `raftlab init` writes the templates")
+
+
 def package_exists(root: str, package: str) -> bool:
     """Whether folder root holds the package (package/__init__.py) or module (package.py) of that name."""
     return os.path.isfile(os.path.join(root, package, "__init__.py")) or \
@@ -156,8 +166,7 @@ def _import_module(name: str) -> ModuleType:
 
 def _import_package(package: str, root: str, label: str) -> ModuleType:
     """Import `package` from root, first making sure no other implementation's modules are cached."""
-    if not package_exists(root, package):
-        raise ImplError(f"--impl {label}: no {package}/ package in {root} (expected {root}/{package}/__init__.py)")
+    require_package(root, package, label)
     _activate(root)
     try:
         module = importlib.import_module(package)

@@ -84,7 +84,8 @@ def _print_plain(text: str, kind: str) -> None:
     print(text, flush=True)
 
 
-def _echo(text: str) -> None:
+def echo(text: str) -> None:
+    """Student output as it comes, on standard output (the default sink of a run that is not quiet)."""
     sys.stdout.write(text)
     sys.stdout.flush()
 
@@ -104,7 +105,7 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
              log_topics=None, sink=None, recorder=None) -> RunResult:
     lab_test = test if isinstance(test, registry.LabTest) else registry.get(test)
     out = None if quiet else (printer or _print_plain)
-    sink = sink if sink is not None else (None if quiet else _echo)
+    sink = sink if sink is not None else (None if quiet else echo)
     if recorder is not None:
         sink = recorder.tee(sink)
     t = T(lab_test.name, lab_test.title, impl, seed, out)
@@ -120,7 +121,7 @@ def run_test(test, *, seed: int, impl=None, clock: str = "virtual", schedule: st
         if recorder is not None:
             recorder.isolated = isolated
         if not isolated and log_topics is not None:
-            handler = labrpc.enable_logging(_SinkStream(sink or _echo), topics=log_topics or None)
+            handler = labrpc.enable_logging(_SinkStream(sink or echo), topics=log_topics or None)
 
         async def main():
             if recorder is not None:

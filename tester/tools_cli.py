@@ -31,7 +31,7 @@ from rich.console import Console
 from tester import registry
 from tester.impl import ImplError
 from tester.log_view import NotALog, show_log, text_lines
-from tester.run_one import TesterTampered, replay_command, run_test
+from tester.run_one import TesterTampered, echo, replay_command, run_test
 from tester.students import check_impl
 from tester.timeline import Recorder
 from tester.timeline.page import check_html_path, write_timeline
@@ -87,8 +87,7 @@ def replay(test_name, seed, impl, clock, schedule, topics, quiet_logs, expect_ha
 
     def sink(text: str) -> None:
         shown.append(len(text))
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        echo(text)
     try:
         result = run_test(lab_test, seed=seed, impl=impl, clock=clock, schedule=schedule, in_process=in_process,
                           log_topics=None if quiet_logs else _topics(topics), real_time_limit=timeout,

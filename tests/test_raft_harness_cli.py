@@ -99,7 +99,7 @@ def test_impl_errors_say_what_is_missing(tmp_path, restore_imports):
     with pytest.raises(ImplError, match=r"raft \(.*nomake/raft/__init__.py\) has no make\(\) function"):
         load_impl(str(tmp_path / "nomake")).raft
     write(tmp_path / "raftonly", {"raft/__init__.py": NEVER_ELECTS})
-    with pytest.raises(ImplError, match=r"no kvraft/ package in .*raftonly"):
+    with pytest.raises(ImplError, match=r"it has no kvraft/ folder .*raftonly/kvraft/__init__.py"):
         load_impl(str(tmp_path / "raftonly")).kvraft
     write(tmp_path / "broken", {"raft/__init__.py": "def make(:\n"})
     with pytest.raises(ImplError, match="(?s)importing raft from .*broken failed:.*SyntaxError"):

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 
-from tester.impl import Impl, ImplError, load_impl, package_exists, resolve_impl
+from tester.impl import Impl, ImplError, load_impl, package_exists, require_package, resolve_impl
 
 
 def open_students(impl=None, *, in_process: bool = False, hash_seed: str | None = None, log_topics=None,
@@ -38,16 +38,11 @@ def open_students(impl=None, *, in_process: bool = False, hash_seed: str | None 
     return IsolatedStudents(resolve_impl(impl), hash_seed=hash_seed, log_topics=log_topics, sink=sink)
 
 
-_NEEDED_BY = {"raft": "lab 2 and part 2X", "kvraft": "lab 3 and part 3X"}
-
-
 def check_impl(impl, roles, in_process: bool = False) -> None:
     root = os.path.abspath(impl) if isinstance(impl, str) and os.path.isdir(impl) else None
-    if root is not None and any(package_exists(root, p) for p in _NEEDED_BY):   # a lab folder: which one it lacks
+    if root is not None and any(package_exists(root, p) for p in ("raft", "kvraft")):   # a lab folder
         for role in sorted(roles):
-            if not package_exists(root, role):
-                raise ImplError(f"--impl {impl}: it has no {role}/ folder ({root}/{role}/__init__.py), which the "
-                                f"chosen tests need ({_NEEDED_BY[role]}); `raftlab init` writes the templates")
+            require_package(root, role, impl)   # which package it lacks, before a student side starts
     if in_process or isinstance(impl, Impl):
         loaded = load_impl(impl)
         for role in roles:
